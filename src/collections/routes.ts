@@ -1,0 +1,45 @@
+// HTTP shapes of the collections API (superusers only): PocketBase's paths and statuses.
+import type { FastifyPluginAsync } from 'fastify';
+import { requireSuperuser } from '../http/request.js';
+import { parseListParams, type RequestInfo } from '../query/index.js';
+import type { CollectionService } from './service.js';
+
+type Params = { collection: string };
+
+const idParam = {
+  type: 'object',
+  properties: { collection: { type: 'string', minLength: 1, maxLength: 255 } },
+  required: ['collection'],
+} as const;
+
+export const collectionRoutes: FastifyPluginAsync<{ collections: CollectionService; requestInfo: (req: import('fastify').FastifyRequest) => RequestInfo }> = async (app, { collections, requestInfo }) => {
+  app.addHook('preHandler', async (req) => {
+    requireSuperuser(req);
+  });
+
+  app.get('/collections', async (req) => collections.list(parseListParams(req.query as Record<string, unknown>), requestInfo(req)));
+
+  app.get('/collections/meta/scaffolds', async () => collections.scaffolds());
+
+  app.put('/collections/import', async (req, reply) => {
+    await collections.importCollections(req.body);
+    return reply.code(204).send();
+  });
+
+  app.post('/collections', async (req) => collections.create(req.body));
+
+  app.get<{ Params: Params }>('/collections/:collection', { schema: { params: idParam } }, async (req) => collections.view(req.params.collection));
+
+  app.patch<{ Params: Params }>('/collections/:collection', { schema: { params: idParam } }, async (req) =>
+    collections.update(req.params.collection, req.body ?? {}));
+
+  app.delete<{ Params: Params }>('/collections/:collection', { schema: { params: idParam } }, async (req, reply) => {
+    await collections.remove(req.params.collection);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: Params }>('/collections/:collection/truncate', { schema: { params: idParam } }, async (req, reply) => {
+    await collections.truncate(req.params.collection);
+    return reply.code(204).send();
+  });
+};

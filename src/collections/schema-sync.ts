@@ -1,0 +1,133 @@
+// Turns a collection change into DDL and applies it all-or-nothing: inside the transaction where the
+// engine has transactional DDL, otherwise step by step with compensating statements (MariaDB).
+import { sql } from 'kysely';
+import type { ColumnSpec, Database, Executor } from '../db/ports.js';
+import { columnKind } from './fields/values.js';
+import { dropIndexDdl, indexDdl, type IndexColumnKind, type ParsedIndex } from './indexes/index.js';
+import type { Collection, Field } from './model.js';
+
+/** One reversible change: what to run, and what undoes it. */
+interface Step {
+  readonly forward: readonly string[];
+  readonly backward: readonly string[];
+}
+
+export interface SchemaPlan {
+  /** Steps that lose nothing and can be undone. */
+  readonly reversible: readonly Step[];
+  /** Steps run last, once everything else succeeded (dropping columns). */
+  readonly destructive: readonly string[];
+}
+
+const columnOf = (f: Field): ColumnSpec => ({ name: f.name, kind: columnKind(f) });
+
+function indexColumnKinds(fields: readonly Field[]): Record<string, IndexColumnKind> {
+  const kinds: Record<string, IndexColumnKind> = {};
+  for (const f of fields) {
+    const kind = columnKind(f);
+    kinds[f.name] = kind === 'number' ? 'number' : kind === 'bool' ? 'bool' : kind === 'json' || kind === 'jsonArray' ? 'json' : 'text';
+  }
+  return kinds;
+}
+
+export function planCreate(database: Database, collection: Collection, indexes: readonly ParsedIndex[]): SchemaPlan {
+  const d = database.dialect;
+  const kinds = indexColumnKinds(collection.fields);
+  return {
+    reversible: [
+      { forward: d.createTable(collection.name, collection.fields.map(columnOf)), backward: d.dropTable(collection.name) },
+      ...indexes.map((idx) => ({
+        forward: indexDdl(idx, d.engine, collection.name, kinds),
+        backward: dropIndexDdl(idx, d.engine, collection.name),
+      })),
+    ],
+    destructive: [],
+  };
+}
+
+export function planDrop(database: Database, collection: Collection): SchemaPlan {
+  return { reversible: [], destructive: database.dialect.dropTable(collection.name) };
+}
+
+export function planUpdate(
+  database: Database,
+  previous: Collection,
+  previousIndexes: readonly ParsedIndex[],
+  next: Collection,
+  nextIndexes: readonly ParsedIndex[],
+): SchemaPlan {
+  const d = database.dialect;
+  const steps: Step[] = [];
+  const oldTable = previous.name;
+  const table = next.name;
+  const oldKinds = indexColumnKinds(previous.fields);
+  const newKinds = indexColumnKinds(next.fields);
+
+  for (const idx of previousIndexes) {
+    steps.push({ forward: dropIndexDdl(idx, d.engine, oldTable), backward: indexDdl(idx, d.engine, oldTable, oldKinds) });
+  }
+  if (oldTable !== table) steps.push({ forward: d.renameTable(oldTable, table), backward: d.renameTable(table, oldTable) });
+
+  const byId = new Map(previous.fields.map((f) => [f.id, f]));
+  const kept = next.fields.filter((f) => byId.has(f.id));
+  const renamed = kept.filter((f) => byId.get(f.id)!.name !== f.name);
+  // Two passes through temporary names, so that swapping two names works.
+  for (const f of renamed) {
+    const from = byId.get(f.id)!.name;
+    steps.push({ forward: d.renameColumn(table, from, `_ms_tmp_${f.id}`), backward: d.renameColumn(table, `_ms_tmp_${f.id}`, from) });
+  }
+  for (const f of renamed) {
+    steps.push({ forward: d.renameColumn(table, `_ms_tmp_${f.id}`, f.name), backward: d.renameColumn(table, f.name, `_ms_tmp_${f.id}`) });
+  }
+  for (const f of kept) {
+    const from = columnKind(byId.get(f.id)!);
+    const to = columnKind(f);
+    if (from !== to) steps.push({ forward: d.alterColumnKind(table, f.name, from, to), backward: d.alterColumnKind(table, f.name, to, from) });
+  }
+  for (const f of next.fields.filter((f) => !byId.has(f.id))) {
+    steps.push({ forward: d.addColumn(table, columnOf(f)), backward: d.dropColumn(table, f.name) });
+  }
+  for (const idx of nextIndexes) {
+    steps.push({ forward: indexDdl(idx, d.engine, table, newKinds), backward: dropIndexDdl(idx, d.engine, table) });
+  }
+
+  const nextIds = new Set(next.fields.map((f) => f.id));
+  const destructive = previous.fields.filter((f) => !nextIds.has(f.id)).flatMap((f) => d.dropColumn(table, f.name));
+  return { reversible: steps, destructive };
+}
+
+async function run(executor: Executor, statements: readonly string[]): Promise<void> {
+  // NOTE: every statement here was built by the dialect adapters from validated, quoted identifiers.
+  for (const statement of statements) await sql.raw(statement).execute(executor);
+}
+
+/**
+ * Applies `plan` around `between` (which writes the collection row). On engines without
+ * transactional DDL a failure runs the completed steps' compensations in reverse order.
+ */
+export async function applyPlan(database: Database, trx: Executor, plan: SchemaPlan, between: () => Promise<void>): Promise<void> {
+  if (database.dialect.hasTransactionalDdl) {
+    for (const step of plan.reversible) await run(trx, step.forward);
+    await between();
+    await run(trx, plan.destructive);
+    return;
+  }
+  const done: Step[] = [];
+  try {
+    for (const step of plan.reversible) {
+      await run(trx, step.forward);
+      done.push(step);
+    }
+    await between();
+  } catch (err) {
+    for (const step of done.reverse()) {
+      try {
+        await run(trx, step.backward);
+      } catch {
+        // Best effort: keep undoing the rest; the original error is what the caller reports.
+      }
+    }
+    throw err;
+  }
+  await run(trx, plan.destructive);
+}

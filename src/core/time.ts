@@ -1,0 +1,29 @@
+// Dates in PocketBase's wire and storage format: UTC `YYYY-MM-DD HH:MM:SS.sssZ`.
+
+/** Formats a Date as PocketBase does (space instead of `T`). */
+export function formatDate(date: Date): string {
+  return date.toISOString().replace('T', ' ');
+}
+
+export const nowDate = (): string => formatDate(new Date());
+
+const PB_DATE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})?$/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Parses PB dates and RFC 3339 input; returns the PB format or null when the text is not a date.
+ * A zone-less value is read as UTC, as PocketBase does.
+ */
+export function parseDate(input: string): string | null {
+  const text = input.trim();
+  let iso: string;
+  if (DATE_ONLY.test(text)) iso = `${text}T00:00:00Z`;
+  else {
+    const m = PB_DATE.exec(text);
+    if (!m) return null;
+    iso = `${m[1]}T${m[2]}${m[3] ?? 'Z'}`;
+  }
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return null;
+  return formatDate(new Date(time));
+}

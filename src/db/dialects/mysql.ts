@@ -1,0 +1,100 @@
+// MySQL/MariaDB (mysql2): utf8mb4_bin tables give bytewise compares; DDL commits implicitly here.
+import { createPool } from 'mysql2';
+import { Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
+import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor } from '../ports.js';
+import { quoteBacktick } from './quote.js';
+
+const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
+  id: 'VARCHAR(255) NOT NULL PRIMARY KEY',
+  text: `LONGTEXT NOT NULL DEFAULT ''`,
+  number: 'DOUBLE NOT NULL DEFAULT 0',
+  bool: 'TINYINT(1) NOT NULL DEFAULT 0',
+  json: 'LONGTEXT NULL DEFAULT NULL',
+  jsonArray: `LONGTEXT NOT NULL DEFAULT '[]'`,
+};
+
+const q = quoteBacktick;
+
+export const mysqlAdapter: DialectAdapter = {
+  engine: 'mysql',
+  hasTransactionalDdl: false,
+  quoteIdent: q,
+  // NOTE: a hidden auto-increment column stands in for SQLite's rowid (`@rowid`).
+  createTable: (table: string, columns: readonly ColumnSpec[]) => [
+    `CREATE TABLE ${q(table)} (${[
+      ...columns.map((c) => `${q(c.name)} ${COLUMN_TYPES[c.kind]}`),
+      '`_rowid_` BIGINT NOT NULL AUTO_INCREMENT UNIQUE',
+    ].join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+  ],
+  addColumn: (table, c) => [`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${COLUMN_TYPES[c.kind]}`],
+  dropColumn: (table, column) => [`ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`],
+  renameColumn: (table, from, to) => [`ALTER TABLE ${q(table)} RENAME COLUMN ${q(from)} TO ${q(to)}`],
+  alterColumnKind: (table, column, from, to) => {
+    const t = q(table);
+    const c = q(column);
+    if (from === 'text' && to === 'jsonArray') {
+      return [
+        `UPDATE ${t} SET ${c} = CASE WHEN ${c} = '' THEN '[]' ELSE JSON_ARRAY(${c}) END`,
+        `ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT '[]'`,
+      ];
+    }
+    if (from === 'jsonArray' && to === 'text') {
+      return [
+        `UPDATE ${t} SET ${c} = COALESCE(JSON_VALUE(${c}, '$[last]'), '')`,
+        `ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT ''`,
+      ];
+    }
+    throw new Error(`unsupported column kind change ${from} -> ${to}`);
+  },
+  renameTable: (from, to) => [`RENAME TABLE ${q(from)} TO ${q(to)}`],
+  dropTable: (table) => [`DROP TABLE IF EXISTS ${q(table)}`],
+  listTables: async (db: Executor) => {
+    const { rows } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()`.execute(db);
+    return rows.map((r) => r.name);
+  },
+  translateError: (err: unknown): ConstraintViolation | null => {
+    if (!(err instanceof Error) || !('errno' in err)) return null;
+    const e = err as Error & { errno?: number };
+    if (e.errno === 1062) {
+      const key = /for key '(?:[^'.]+\.)?([^']+)'/.exec(e.message)?.[1] ?? null;
+      return { kind: 'unique', columns: key === 'PRIMARY' ? ['id'] : [], index: key === 'PRIMARY' ? null : key };
+    }
+    if (e.errno === 1048) return { kind: 'not_null', columns: [/Column '([^']+)'/.exec(e.message)?.[1] ?? ''], index: null };
+    return null;
+  },
+  // NOTE: utf8mb4_bin is case-sensitive, so both sides are lowered; LOWER() also folds non-ASCII
+  // letters here, where SQLite folds ASCII only.
+  like: (left: RawBuilder<unknown>, right: RawBuilder<unknown>) => sql`LOWER(${left}) LIKE LOWER(${right})`,
+  param: (value, kind) => sql`${kind === 'bool' && typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
+  castText: (value) => sql`CAST(${value} AS CHAR)`,
+  nullSafeEquals: (left, right, negate) => (negate ? sql`NOT (${left} <=> ${right})` : sql`${left} <=> ${right}`),
+  boolFromDb: (value: unknown) => value === 1 || value === true || value === '1',
+  boolToDb: (value: boolean) => (value ? 1 : 0),
+};
+
+export function openMysql(url: string): Database {
+  const parsed = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  const pool = createPool({
+    host: parsed.hostname,
+    port: Number(parsed.port || 3306),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
+    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')),
+    charset: 'UTF8MB4_BIN',
+    connectionLimit: 10,
+    dateStrings: true,
+    supportBigNumbers: true,
+    decimalNumbers: true,
+  });
+  const db = new Kysely<AnyTables>({ dialect: new MysqlDialect({ pool }) });
+  return {
+    engine: 'mysql',
+    db,
+    dialect: mysqlAdapter,
+    transaction: (fn) => db.transaction().execute(fn),
+    ping: async () => {
+      try { await sql`SELECT 1`.execute(db); return true; } catch { return false; }
+    },
+    close: () => db.destroy(),
+  };
+}

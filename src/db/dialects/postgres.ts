@@ -1,0 +1,89 @@
+// PostgreSQL (pg): text columns use COLLATE "C" so that compares and sorts are bytewise, as in SQLite.
+import pg from 'pg';
+import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor } from '../ports.js';
+import { quoteDouble } from './quote.js';
+
+const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
+  id: 'TEXT COLLATE "C" PRIMARY KEY NOT NULL',
+  text: `TEXT COLLATE "C" NOT NULL DEFAULT ''`,
+  number: 'DOUBLE PRECISION NOT NULL DEFAULT 0',
+  bool: 'BOOLEAN NOT NULL DEFAULT FALSE',
+  json: 'TEXT COLLATE "C" DEFAULT NULL',
+  jsonArray: `TEXT COLLATE "C" NOT NULL DEFAULT '[]'`,
+};
+
+const q = quoteDouble;
+
+export const postgresAdapter: DialectAdapter = {
+  engine: 'postgres',
+  hasTransactionalDdl: true,
+  quoteIdent: q,
+  // NOTE: a hidden identity column stands in for SQLite's rowid (`@rowid` sorts by insertion order).
+  createTable: (table: string, columns: readonly ColumnSpec[]) => [
+    `CREATE TABLE ${q(table)} (${[
+      ...columns.map((c) => `${q(c.name)} ${COLUMN_TYPES[c.kind]}`),
+      `"_rowid_" BIGINT GENERATED ALWAYS AS IDENTITY`,
+    ].join(', ')})`,
+  ],
+  addColumn: (table, c) => [`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${COLUMN_TYPES[c.kind]}`],
+  dropColumn: (table, column) => [`ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`],
+  renameColumn: (table, from, to) => [`ALTER TABLE ${q(table)} RENAME COLUMN ${q(from)} TO ${q(to)}`],
+  alterColumnKind: (table, column, from, to) => {
+    const t = q(table);
+    const c = q(column);
+    if (from === 'text' && to === 'jsonArray') {
+      return [
+        `UPDATE ${t} SET ${c} = CASE WHEN ${c} = '' THEN '[]' ELSE json_build_array(${c})::text END`,
+        `ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT '[]'`,
+      ];
+    }
+    if (from === 'jsonArray' && to === 'text') {
+      return [
+        `UPDATE ${t} SET ${c} = COALESCE(${c}::jsonb->>-1, '')`,
+        `ALTER TABLE ${t} ALTER COLUMN ${c} SET DEFAULT ''`,
+      ];
+    }
+    throw new Error(`unsupported column kind change ${from} -> ${to}`);
+  },
+  renameTable: (from, to) => [`ALTER TABLE ${q(from)} RENAME TO ${q(to)}`],
+  dropTable: (table) => [`DROP TABLE IF EXISTS ${q(table)}`],
+  listTables: async (db: Executor) => {
+    const { rows } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()`.execute(db);
+    return rows.map((r) => r.name);
+  },
+  translateError: (err: unknown): ConstraintViolation | null => {
+    if (!(err instanceof Error) || !('code' in err)) return null;
+    const e = err as Error & { code?: string; constraint?: string; detail?: string; column?: string };
+    if (e.code === '23505') {
+      const keyList = /Key \((.+?)\)=/.exec(e.detail ?? '')?.[1] ?? '';
+      const columns = keyList.split(',').map((s) => s.trim().replace(/^lower\((.+)\)$/, '$1').replace(/^"|"$/g, '')).filter(Boolean);
+      return { kind: 'unique', columns, index: e.constraint ?? null };
+    }
+    if (e.code === '23502') return { kind: 'not_null', columns: e.column ? [e.column] : [], index: null };
+    return null;
+  },
+  // NOTE: ILIKE under the "C" collation folds ASCII letters only, which is what SQLite's LIKE does.
+  like: (left: RawBuilder<unknown>, right: RawBuilder<unknown>) =>
+    sql`(CAST(${left} AS TEXT) COLLATE "C") ILIKE (CAST(${right} AS TEXT) COLLATE "C")`,
+  param: (value, kind) => (kind === 'number' ? sql`CAST(${value} AS DOUBLE PRECISION)` : kind === 'bool' ? sql`CAST(${value} AS BOOLEAN)` : sql`CAST(${value} AS TEXT)`),
+  castText: (value) => sql`CAST(${value} AS TEXT)`,
+  nullSafeEquals: (left, right, negate) => (negate ? sql`${left} IS DISTINCT FROM ${right}` : sql`${left} IS NOT DISTINCT FROM ${right}`),
+  boolFromDb: (value: unknown) => value === true,
+  boolToDb: (value: boolean) => value,
+};
+
+export function openPostgres(url: string): Database {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const db = new Kysely<AnyTables>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    engine: 'postgres',
+    db,
+    dialect: postgresAdapter,
+    transaction: (fn) => db.transaction().execute(fn),
+    ping: async () => {
+      try { await sql`SELECT 1`.execute(db); return true; } catch { return false; }
+    },
+    close: () => db.destroy(),
+  };
+}

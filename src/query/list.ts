@@ -1,0 +1,126 @@
+// PocketBase's list envelope for any table: page/perPage/sort/filter/skipTotal parsed once,
+// compiled to one parameterised query (plus a count unless skipTotal).
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { AppError } from '../core/errors.js';
+import type { Executor } from '../db/ports.js';
+import { compileExpr, type FilterScope } from './compile.js';
+import { parseFilter } from './parser.js';
+import { parseSort } from './sort.js';
+
+export interface ListParams {
+  readonly page: number;
+  readonly perPage: number;
+  readonly sort: string;
+  readonly filter: string;
+  readonly skipTotal: boolean;
+}
+
+export interface ListResult<T> {
+  readonly page: number;
+  readonly perPage: number;
+  readonly totalItems: number;
+  readonly totalPages: number;
+  readonly items: readonly T[];
+}
+
+export const DEFAULT_PER_PAGE = 30;
+export const MAX_PER_PAGE = 1000;
+
+const badParam = (): AppError => new AppError('bad_request');
+
+function intParam(value: unknown, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const text = Array.isArray(value) ? value[value.length - 1] : value;
+  if (typeof text !== 'string' && typeof text !== 'number') throw badParam();
+  const n = Number(text);
+  if (!Number.isFinite(n) || !/^[+-]?\d+$/.test(String(text).trim())) throw badParam();
+  return Math.trunc(n);
+}
+
+function boolParam(value: unknown): boolean {
+  if (value === undefined || value === '') return false;
+  const text = String(Array.isArray(value) ? value[value.length - 1] : value).toLowerCase();
+  if (['1', 'true', 't'].includes(text)) return true;
+  if (['0', 'false', 'f'].includes(text)) return false;
+  throw badParam();
+}
+
+function textParam(value: unknown): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return value.map(String).join(',');
+  return String(value);
+}
+
+/** Lenient as PocketBase is: page < 1 reads as 1, perPage is clamped to 1..1000; non-numbers are 400. */
+export function parseListParams(query: Readonly<Record<string, unknown>>): ListParams {
+  const page = Math.max(1, intParam(query.page, 1));
+  const perPageRaw = intParam(query.perPage, DEFAULT_PER_PAGE);
+  const perPage = perPageRaw < 1 ? DEFAULT_PER_PAGE : Math.min(MAX_PER_PAGE, perPageRaw);
+  return { page, perPage, sort: textParam(query.sort), filter: textParam(query.filter), skipTotal: boolParam(query.skipTotal) };
+}
+
+export interface ListQuery<T> {
+  readonly executor: Executor;
+  readonly scope: FilterScope;
+  readonly params: ListParams;
+  /** A condition every row must meet besides the client's filter (a list rule). */
+  readonly where?: RawBuilder<SqlBool> | null;
+  /** Applied when the client gives no sort. */
+  readonly defaultSort?: string;
+  readonly mapRow: (row: Record<string, unknown>) => T;
+  /** Columns to read; all by default. */
+  readonly columns?: readonly string[];
+}
+
+/** Compiles the client's filter (null when empty) against the scope. */
+export function compileFilterText(filter: string, scope: FilterScope): RawBuilder<SqlBool> | null {
+  const expr = parseFilter(filter);
+  return expr ? compileExpr(expr, scope) : null;
+}
+
+export function compileSort(sortText: string, scope: FilterScope): RawBuilder<unknown>[] {
+  const d = scope.dialect;
+  return parseSort(sortText).map((term) => {
+    const dir = term.direction === 'desc' ? sql`DESC` : sql`ASC`;
+    if (term.target.kind === 'random') return d.engine === 'mysql' ? sql`RAND()` : sql`RANDOM()`;
+    if (term.target.kind === 'rowid') return sql`${sql.ref(`${scope.schema.table}._rowid_`)} ${dir}`;
+    const { segments, modifier } = term.target;
+    const name = segments[0]!;
+    const column = scope.schema.columns.get(name);
+    if (segments.length > 1 || modifier !== null || !column || (column.hidden && !scope.isTrusted)) throw badParam();
+    return sql`${sql.ref(`${scope.schema.table}.${name}`)} ${dir}`;
+  });
+}
+
+export async function runList<T>(q: ListQuery<T>): Promise<ListResult<T>> {
+  const { params, scope } = q;
+  const filter = compileFilterText(params.filter, scope);
+  const conditions = [q.where, filter].filter((c): c is RawBuilder<SqlBool> => c != null);
+  const where = conditions.length === 0 ? null : conditions.length === 1 ? conditions[0]! : sql<SqlBool>`(${conditions[0]!} AND ${conditions[1]!})`;
+  const order = compileSort(params.sort || q.defaultSort || '', scope);
+  const table = scope.schema.table;
+
+  let select = q.executor.selectFrom(table);
+  select = q.columns ? (select.select(q.columns.map((c) => `${table}.${c}`)) as typeof select) : (select.selectAll(table) as typeof select);
+  if (where) select = select.where(where);
+  for (const o of order) select = select.orderBy(o);
+  select = select.limit(params.perPage).offset((params.page - 1) * params.perPage);
+
+  const countQuery = params.skipTotal
+    ? null
+    : (() => {
+        let c = q.executor.selectFrom(table).select(sql<number>`COUNT(*)`.as('total'));
+        if (where) c = c.where(where);
+        return c;
+      })();
+
+  const [rows, count] = await Promise.all([select.execute(), countQuery ? countQuery.executeTakeFirst() : Promise.resolve(undefined)]);
+  const totalItems = countQuery ? Number((count as { total: unknown } | undefined)?.total ?? 0) : -1;
+  return {
+    page: params.page,
+    perPage: params.perPage,
+    totalItems,
+    totalPages: countQuery ? Math.ceil(totalItems / params.perPage) : -1,
+    items: (rows as Record<string, unknown>[]).map(q.mapRow),
+  };
+}
