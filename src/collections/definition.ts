@@ -4,7 +4,7 @@ import { fieldError, ValidationError, type FieldError, type FieldErrors } from '
 import { collectionIdFor } from '../core/ids.js';
 import { nowDate } from '../core/time.js';
 import type { SecretBox } from '../core/secret-box.js';
-import { parseFilter } from '../records/filter/index.js';
+import { parseFilter } from '../query/index.js';
 import { IndexSyntaxError, formatIndex, parseIndex, type ParsedIndex } from './indexes/index.js';
 import { normalizeField, type OptionErrors } from './fields/options.js';
 import {

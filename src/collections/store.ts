@@ -5,7 +5,7 @@ import type { AuthOptions, Collection, CollectionType, Field } from './model.js'
 
 export const COLLECTIONS_TABLE = '_collections';
 
-interface CollectionRow {
+type CollectionRow = {
   id: string;
   system: unknown;
   type: string;

@@ -42,8 +42,11 @@ type Resolved =
   | { readonly type: 'literal'; readonly value: Literal }
   | { readonly type: 'column'; readonly sql: RawBuilder<unknown>; readonly kind: ScalarKind | 'json'; readonly nullable: boolean };
 
-const invalid = (): AppError => new AppError('bad_request', 'Invalid filter expression.');
-const notYet = (what: string): AppError => new AppError('bad_request', `Invalid filter expression: ${what} is not supported yet.`);
+// PocketBase answers every unusable filter with its generic 400; the reason rides in `cause` for logs.
+const invalid = (reason = 'invalid filter expression'): AppError =>
+  new AppError('bad_request', undefined, {}, { cause: new Error(reason) });
+// TODO(#4): relations, multi-value operands, @collection, functions and the other modifiers.
+const notYet = (what: string): AppError => invalid(`${what} is not supported yet`);
 
 function scalarKind(kind: ColumnKind): ScalarKind | 'json' {
   if (kind === 'number' || kind === 'bool') return kind;

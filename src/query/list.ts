@@ -82,9 +82,9 @@ export function compileSort(sortText: string, scope: FilterScope): RawBuilder<un
   const d = scope.dialect;
   return parseSort(sortText).map((term) => {
     const dir = term.direction === 'desc' ? sql`DESC` : sql`ASC`;
-    if (term.target.kind === 'random') return d.engine === 'mysql' ? sql`RAND()` : sql`RANDOM()`;
-    if (term.target.kind === 'rowid') return sql`${sql.ref(`${scope.schema.table}._rowid_`)} ${dir}`;
-    const { segments, modifier } = term.target;
+    if (term.path.kind === 'random') return d.engine === 'mysql' ? sql`RAND()` : sql`RANDOM()`;
+    if (term.path.kind === 'rowid') return sql`${sql.ref(`${scope.schema.table}._rowid_`)} ${dir}`;
+    const { segments, modifier } = term.path;
     const name = segments[0]!;
     const column = scope.schema.columns.get(name);
     if (segments.length > 1 || modifier !== null || !column || (column.hidden && !scope.isTrusted)) throw badParam();

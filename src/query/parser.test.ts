@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, DEFAULT_MESSAGES } from '../../core/errors.js';
+import { AppError, DEFAULT_MESSAGES } from '../core/errors.js';
 import type { Expr, Operand, PathModifier } from './ast.js';
 import { MACRO_NAMES } from './ast.js';
 import { DEFAULT_FILTER_LIMITS } from './limits.js';

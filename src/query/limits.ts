@@ -1,7 +1,7 @@
 // Size limits for filter input, checked while parsing so hostile input fails fast,
 // and the one way every filter/sort syntax failure is reported (a generic 400).
 
-import { AppError } from '../../core/errors.js';
+import { AppError } from '../core/errors.js';
 
 export interface FilterLimits {
   /** Input size in UTF-8 bytes, as PocketBase's `len(filter)` counts it (MaxFilterLength). */

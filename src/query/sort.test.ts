@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, DEFAULT_MESSAGES } from '../../core/errors.js';
+import { AppError, DEFAULT_MESSAGES } from '../core/errors.js';
 import type { PathModifier } from './ast.js';
 import { parseSort } from './sort.js';
 import type { SortTerm } from './sort.js';

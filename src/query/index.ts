@@ -1,5 +1,5 @@
-// The filter and sort languages: text in, syntax tree out. Knows nothing of collections or SQL;
-// the records compiler resolves paths and builds the query.
+// The filter and sort languages and PocketBase's list envelope: text in, parameterised SQL out.
+// Generic machinery: it meets a domain only through QuerySchema (a table and the columns it may name).
 
 export type {
   CompareExpr,
@@ -24,3 +24,9 @@ export { printFilter, printOperand } from './print.js';
 export type { SortDirection, SortTerm } from './sort.js';
 /** `sort` parameter to terms; `[]` when empty. Throws `AppError('bad_request')` on bad input. */
 export { parseSort } from './sort.js';
+export type { FilterScope, QueryColumn, QuerySchema, RequestInfo } from './compile.js';
+/** A parsed filter to one SQL condition with SQLite's meaning on every engine. */
+export { compileExpr } from './compile.js';
+export type { ListParams, ListQuery, ListResult } from './list.js';
+/** Query parameters, filter and sort compilation, and the paged query with its count. */
+export { DEFAULT_PER_PAGE, MAX_PER_PAGE, compileFilterText, compileSort, parseListParams, runList } from './list.js';
