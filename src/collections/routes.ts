@@ -1,7 +1,7 @@
 // HTTP shapes of the collections API (superusers only): PocketBase's paths and statuses.
 import type { FastifyPluginAsync } from 'fastify';
-import { requireSuperuser } from '../http/request.js';
-import { parseListParams, type RequestInfo } from '../query/index.js';
+import { requestInfo, requireSuperuser } from '../http/index.js';
+import { parseListParams } from '../query/index.js';
 import type { CollectionService } from './service.js';
 
 type Params = { collection: string };
@@ -12,7 +12,7 @@ const idParam = {
   required: ['collection'],
 } as const;
 
-export const collectionRoutes: FastifyPluginAsync<{ collections: CollectionService; requestInfo: (req: import('fastify').FastifyRequest) => RequestInfo }> = async (app, { collections, requestInfo }) => {
+export const collectionRoutes: FastifyPluginAsync<{ collections: CollectionService }> = async (app, { collections }) => {
   app.addHook('preHandler', async (req) => {
     requireSuperuser(req);
   });

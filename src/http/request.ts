@@ -1,7 +1,9 @@
-// The one place FastifyRequest is augmented, plus the guards routes use to demand a caller.
+// The one place FastifyRequest is augmented, plus the guards routes use to demand a caller and
+// the `@request.*` view of a request that rules and filters read.
 import type { FastifyRequest } from 'fastify';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError } from '../core/errors.js';
+import type { RequestInfo } from '../query/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,4 +21,30 @@ export function requireSuperuser(req: FastifyRequest): AuthState {
   if (!req.auth) throw new AppError('unauthorized', 'The request requires valid record authorization token.');
   if (!req.auth.isSuperuser) throw new AppError('forbidden', 'The authorized record is not allowed to perform this action.');
   return req.auth;
+}
+
+/** Header names as rules see them: lowercase, `-` turned into `_` (`@request.headers.x_token`). */
+function ruleHeaders(req: FastifyRequest): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(req.headers)) out[name.toLowerCase().replace(/-/g, '_')] = Array.isArray(value) ? value.join(',') : value;
+  return out;
+}
+
+function plainObject(value: unknown): Readonly<Record<string, unknown>> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** What `@request.*` means for this request; `context` is PocketBase's (`default`, `password`, …). */
+export function requestInfo(req: FastifyRequest, context = 'default'): RequestInfo {
+  const auth = req.auth
+    ? { ...req.auth.record, collectionId: req.auth.collectionId, collectionName: req.auth.collectionName }
+    : null;
+  return {
+    auth,
+    method: req.method,
+    context,
+    query: plainObject(req.query),
+    headers: ruleHeaders(req),
+    body: plainObject(req.body),
+  };
 }

@@ -1,0 +1,90 @@
+// Builds a Mainspring server from a Config: picks the engines, hands them to the modules and
+// registers one plugin per capability. The only place that wires adapters to ports.
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { authHook, authRoutes, createArgon2Hasher, createAuthService, createSessionStore, type AuthService } from './auth/index.js';
+import {
+  collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
+  type CollectionRegistry, type CollectionService,
+} from './collections/index.js';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { createSecretBox } from './core/secret-box.js';
+import { migrateUp, openDatabase, systemTablesMigration, type Database, type Migration } from './db/index.js';
+import { createHttpServer } from './http/index.js';
+import { createRecordService, recordRoutes, type RecordService } from './records/index.js';
+import { dashboardRoutes, healthRoutes } from './system-routes.js';
+
+export interface App {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly server: FastifyInstance;
+  readonly database: Database;
+  readonly registry: CollectionRegistry;
+  readonly collections: CollectionService;
+  readonly records: RecordService;
+  readonly auth: AuthService;
+  readonly migrations: readonly Migration[];
+  /** Starts listening on the configured host and port; returns the base URL. */
+  listen(): Promise<string>;
+  /** Stops taking requests, lets in-flight ones finish, then closes the database. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  readonly log?: Logger;
+  /** Apply pending migrations before serving (default true; `mainspring migrate` turns it off). */
+  readonly migrate?: boolean;
+}
+
+export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
+  const log = options.log ?? createLogger(config.logLevel);
+  mkdirSync(config.dir, { recursive: true });
+  const database = openDatabase(config.dbUrl);
+  try {
+    const secrets = createSecretBox(config.secret);
+    const registry = createCollectionRegistry(database);
+    const collections = createCollectionService({ database, registry, secrets });
+    const passwords = createArgon2Hasher();
+    const records = createRecordService({ database, registry, passwords });
+    const sessions = createSessionStore(database);
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords });
+    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry)];
+
+    if (options.migrate !== false) {
+      const applied = await migrateUp(database, migrations);
+      if (applied.length) log.info({ migrations: applied }, 'migrations applied');
+    }
+    if ((await database.dialect.listTables(database.db)).includes('_collections')) await registry.reload();
+
+    const server = await createHttpServer({ log: log.child({ module: 'http' }), trustedProxies: config.trustedProxies });
+    await server.register(authHook, { auth });
+    await server.register(healthRoutes, { prefix: '/api', database });
+    await server.register(collectionRoutes, { prefix: '/api', collections });
+    await server.register(recordRoutes, { prefix: '/api', records });
+    await server.register(authRoutes, { prefix: '/api', auth });
+    await server.register(dashboardRoutes);
+
+    let closing: Promise<void> | null = null;
+    return {
+      config, log, server, database, registry, collections, records, auth, migrations,
+      async listen() {
+        await server.listen({ host: config.host, port: config.port });
+        const address = server.server.address();
+        const port = typeof address === 'object' && address ? address.port : config.port;
+        const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+        return `http://${host}:${port}`;
+      },
+      close() {
+        closing ??= (async () => {
+          await server.close();
+          await database.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}

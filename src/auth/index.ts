@@ -1,0 +1,10 @@
+// Auth: password hashing, sessions, tokens and the sign-in routes.
+export type { AuthReply, AuthService, AuthServiceDeps, ClientInfo } from './service.js';
+/** Password sign-in, refresh and the per-request token check. */
+export { createAuthService } from './service.js';
+/** Argon2id, with input capped before hashing. */
+export { createArgon2Hasher, MAX_PASSWORD_BYTES } from './passwords.js';
+export { createSessionStore, type Session, type SessionStore } from './sessions.js';
+/** Sets `request.auth` from the Authorization header on every request. */
+export { authHook, tokenFromHeader } from './hook.js';
+export { authRoutes } from './routes.js';

@@ -1,0 +1,23 @@
+// HTTP shapes of the sign-in routes on any auth collection (API.md §6).
+import type { FastifyPluginAsync } from 'fastify';
+import { requestInfo } from '../http/index.js';
+import type { AuthService } from './service.js';
+
+type Params = { collection: string };
+const params = {
+  type: 'object',
+  properties: { collection: { type: 'string', minLength: 1, maxLength: 255 } },
+  required: ['collection'],
+} as const;
+
+export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app, { auth }) => {
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params } }, (req) =>
+    auth.authWithPassword(req.params.collection, req.body, {
+      ip: req.ip,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      request: requestInfo(req, 'password'),
+    }));
+
+  app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req) =>
+    auth.authRefresh(req.params.collection, req.auth));
+};

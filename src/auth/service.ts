@@ -1,0 +1,173 @@
+// Sign-in and token checks: password sign-in, refresh, and the token -> caller lookup that runs on
+// every request (cached; a change to the record or its session drops the cached entry at once).
+import { LRUCache } from 'lru-cache';
+import { isAuthCollection, SUPERUSERS_ID, type Collection, type CollectionRegistry } from '../collections/index.js';
+import type { AuthState } from '../core/auth-state.js';
+import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { RequestInfo } from '../query/index.js';
+import type { RecordJson, RecordService, StoredRecord } from '../records/index.js';
+import type { createArgon2Hasher } from './passwords.js';
+import { isLive, type SessionStore } from './sessions.js';
+import { peekAuthClaims, signAuthToken, verifyAuthToken } from './tokens.js';
+
+export interface ClientInfo {
+  readonly ip: string;
+  readonly userAgent: string;
+  readonly request: RequestInfo;
+}
+
+export interface AuthReply {
+  readonly token: string;
+  readonly record: RecordJson;
+}
+
+export interface AuthService {
+  /** The caller a token names, or null (a guest) for a missing, bad, expired or revoked token. */
+  authenticate(token: string): Promise<AuthState | null>;
+  authWithPassword(collection: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
+  authRefresh(collection: string, caller: AuthState | null): Promise<AuthReply>;
+  /** Signs in a record directly (the CLI and tests): a new session and its token. */
+  issueToken(collection: Collection, record: StoredRecord, client: Omit<ClientInfo, 'request'>): Promise<string>;
+  /** Drops every cached token of a record (after a change or a revocation). */
+  forgetRecord(collectionId: string, recordId: string): void;
+}
+
+export interface AuthServiceDeps {
+  readonly registry: CollectionRegistry;
+  readonly records: RecordService;
+  readonly sessions: SessionStore;
+  readonly secrets: SecretBox;
+  readonly passwords: ReturnType<typeof createArgon2Hasher>;
+}
+
+const MISSING_AUTH_COLLECTION = 'Missing or invalid auth collection context.';
+const FAILED = 'Failed to authenticate.';
+const VALIDATION_FAILED = 'An error occurred while validating the submitted data.';
+const AUTH_RULE_FAILED = "The request doesn't satisfy the collection requirements to authenticate.";
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
+// Cached answers are rechecked at least this often, so an expiring session is noticed in time.
+const CACHE_TTL_MS = 60_000;
+
+interface CachedAuth {
+  readonly state: AuthState;
+  readonly expiresAt: number;
+}
+
+export function createAuthService({ registry, records, sessions, secrets, passwords }: AuthServiceDeps): AuthService {
+  const cache = new LRUCache<string, CachedAuth>({ max: 10_000, ttl: CACHE_TTL_MS });
+
+  function authCollection(idOrName: string): Collection & { auth: NonNullable<Collection['auth']> } {
+    const collection = registry.get(idOrName);
+    if (!collection || !isAuthCollection(collection)) throw new AppError('not_found', MISSING_AUTH_COLLECTION);
+    return collection;
+  }
+
+  const signingKey = (collection: Collection & { auth: NonNullable<Collection['auth']> }, record: StoredRecord): string =>
+    String(record.tokenKey ?? '') + secrets.open(collection.auth.authToken.secret);
+
+  function forgetRecord(collectionId: string, recordId: string): void {
+    for (const [token, entry] of cache.entries()) {
+      if (entry.state.collectionId === collectionId && entry.state.record.id === recordId) cache.delete(token);
+    }
+  }
+
+  // A changed or deleted auth record may have a new tokenKey or be gone: its cached tokens must go.
+  records.onChange((change) => {
+    if (change.collection.type === 'auth' && change.action !== 'create') forgetRecord(change.collection.id, change.record.id);
+  });
+
+  async function authenticate(token: string): Promise<AuthState | null> {
+    const cached = cache.get(token);
+    if (cached) {
+      if (cached.expiresAt > Date.now()) return cached.state;
+      cache.delete(token);
+    }
+    const claims = peekAuthClaims(token);
+    if (!claims || claims.exp * 1000 <= Date.now()) return null;
+    const collection = registry.get(claims.collectionId);
+    if (!collection || !isAuthCollection(collection) || collection.id !== claims.collectionId) return null;
+    const record = await records.findStored(collection, claims.id);
+    if (!record || !verifyAuthToken(token, signingKey(collection, record))) return null;
+    const session = await sessions.get(claims.sid);
+    if (!session || !isLive(session) || session.recordId !== record.id || session.collectionId !== collection.id) return null;
+    const state: AuthState = {
+      collectionId: collection.id,
+      collectionName: collection.name,
+      record,
+      sessionId: session.id,
+      isSuperuser: collection.id === SUPERUSERS_ID,
+      token,
+      refreshable: claims.refreshable,
+    };
+    const sessionEnd = session.expires === '' ? Number.POSITIVE_INFINITY : Date.parse(session.expires.replace(' ', 'T'));
+    cache.set(token, { state, expiresAt: Math.min(claims.exp * 1000, sessionEnd) });
+    return state;
+  }
+
+  async function issueToken(collection: Collection, record: StoredRecord, client: Omit<ClientInfo, 'request'>): Promise<string> {
+    const c = authCollection(collection.id);
+    const session = await sessions.create({
+      collectionId: c.id, recordId: record.id, userAgent: client.userAgent, ip: client.ip,
+      refreshable: true, maxAgeSeconds: c.auth.authToken.maxAge ?? 0,
+    });
+    return signAuthToken(signingKey(c, record), { id: record.id, collectionId: c.id, refreshable: true, sid: session.id }, c.auth.authToken.duration);
+  }
+
+  function reply(collection: Collection, record: StoredRecord, token: string): AuthReply {
+    return { token, record: records.serialize(collection, record, { isSuperuser: collection.id === SUPERUSERS_ID, ownRecordId: record.id, alwaysShowEmail: true }) };
+  }
+
+  async function findByIdentity(collection: Collection & { auth: NonNullable<Collection['auth']> }, identity: string, identityField: string | undefined): Promise<StoredRecord | null> {
+    const fields = identityField ? [identityField] : collection.auth.passwordAuth.identityFields;
+    for (const field of fields) {
+      const isEmail = field === 'email';
+      // PocketBase tries the email field only with an email-shaped identity, and matches it ignoring case.
+      if (isEmail && !EMAIL_SHAPE.test(identity)) continue;
+      const record = await records.findByField(collection, field, identity, { ignoreCase: isEmail });
+      if (record) return record;
+    }
+    return null;
+  }
+
+  return {
+    authenticate,
+    issueToken,
+    forgetRecord,
+    async authWithPassword(idOrName, rawBody, client) {
+      const collection = authCollection(idOrName);
+      if (!collection.auth.passwordAuth.enabled) throw new AppError('forbidden', 'The collection is not configured to allow password authentication.');
+      const body = (rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? rawBody : {}) as Record<string, unknown>;
+      const errors: Record<string, FieldError> = {};
+      const identity = typeof body.identity === 'string' ? body.identity : '';
+      const password = typeof body.password === 'string' ? body.password : '';
+      if (identity === '') errors.identity = fieldError('validation_required', 'Cannot be blank.');
+      if (password === '') errors.password = fieldError('validation_required', 'Cannot be blank.');
+      const identityField = typeof body.identityField === 'string' && body.identityField !== '' ? body.identityField : undefined;
+      if (identityField !== undefined && !collection.auth.passwordAuth.identityFields.includes(identityField)) {
+        errors.identityField = fieldError('validation_in_invalid', 'Must be a valid value.');
+      }
+      if (Object.keys(errors).length) throw new ValidationError(VALIDATION_FAILED, errors);
+
+      const record = await findByIdentity(collection, identity.slice(0, 255), identityField);
+      if (!record) {
+        await passwords.dummyVerify(password);
+        throw new AppError('bad_request', FAILED);
+      }
+      if (!(await passwords.verify(String(record.password ?? ''), password))) throw new AppError('bad_request', FAILED);
+      if (!(await records.matchesRule(collection, 'authRule', record.id, client.request))) throw new AppError('forbidden', AUTH_RULE_FAILED);
+      // TODO(#6): MFA, auth alerts, the auth log and rate limits.
+      return reply(collection, record, await issueToken(collection, record, client));
+    },
+    async authRefresh(idOrName, caller) {
+      const collection = authCollection(idOrName);
+      if (!caller) throw new AppError('unauthorized', 'The request requires valid record authorization token.');
+      if (caller.collectionId !== collection.id) throw new AppError('forbidden', 'The request requires valid auth record of the current collection.');
+      const record = await records.findStored(collection, caller.record.id);
+      if (!record) throw new AppError('not_found');
+      if (!caller.refreshable) return reply(collection, record, caller.token);
+      const token = signAuthToken(signingKey(collection, record), { id: record.id, collectionId: collection.id, refreshable: true, sid: caller.sessionId }, collection.auth.authToken.duration);
+      return reply(collection, record, token);
+    },
+  };
+}

@@ -1,0 +1,45 @@
+// PocketBase's auth JWTs: HS256, signed with the record's tokenKey + the collection's token secret,
+// plus Mainspring's `sid` claim naming a server-side session.
+import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
+
+export interface AuthClaims {
+  readonly id: string;
+  readonly collectionId: string;
+  readonly type: 'auth';
+  readonly refreshable: boolean;
+  readonly sid: string;
+  readonly exp: number;
+}
+
+const decode = createDecoder();
+
+/** The claims of a well-formed auth token, unverified; null for anything else. */
+export function peekAuthClaims(token: string): AuthClaims | null {
+  if (token.length > 4096) return null;
+  let payload: unknown;
+  try {
+    payload = decode(token);
+  } catch {
+    return null;
+  }
+  const p = payload as Partial<AuthClaims> | null;
+  if (!p || typeof p !== 'object' || p.type !== 'auth') return null;
+  if (typeof p.id !== 'string' || typeof p.collectionId !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') return null;
+  return { id: p.id, collectionId: p.collectionId, type: 'auth', refreshable: p.refreshable === true, sid: p.sid, exp: p.exp };
+}
+
+export function signAuthToken(key: string, claims: Omit<AuthClaims, 'type' | 'exp'>, durationSeconds: number): string {
+  const sign = createSigner({ key, algorithm: 'HS256', noTimestamp: true });
+  const exp = Math.floor(Date.now() / 1000) + durationSeconds;
+  return sign({ id: claims.id, collectionId: claims.collectionId, type: 'auth', refreshable: claims.refreshable, sid: claims.sid, exp });
+}
+
+/** True when the signature (HS256 only: never `none` or another algorithm) and `exp` are good. */
+export function verifyAuthToken(token: string, key: string): boolean {
+  try {
+    createVerifier({ key, algorithms: ['HS256'], cache: false })(token);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,113 @@
+// The one Fastify instance: body parsing and limits, request ids, CORS, the `fields` picker, and the
+// single error path that turns anything thrown (ours or Fastify's) into PocketBase's error shape.
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import formbody from '@fastify/formbody';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { AppError, ValidationError, fieldError, toErrorBody, type FieldError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { parseFields, pickFields } from './fields.js';
+
+export interface HttpServerOptions {
+  readonly log: Logger;
+  /** Largest request body in bytes (PocketBase: 32 MiB). */
+  readonly bodyLimit?: number;
+  /** CIDRs whose X-Forwarded-For is believed. */
+  readonly trustedProxies?: readonly string[];
+}
+
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+const BAD_BODY = 'Failed to load the submitted data due to invalid formatting.';
+
+/** Fastify's own failures, as the codes clients see. */
+const FASTIFY_CODES: Readonly<Record<string, () => AppError>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: () => new AppError('bad_request', BAD_BODY),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new AppError('bad_request', BAD_BODY),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new AppError('payload_too_large'),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new AppError('unsupported_media_type'),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new AppError('bad_request'),
+  FST_ERR_CTP_INVALID_TYPE: () => new AppError('bad_request', BAD_BODY),
+};
+
+const BY_STATUS: Readonly<Record<number, AppError['code']>> = {
+  400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
+  413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'rate_limited', 503: 'unavailable',
+};
+
+/** Schema validation failures name the parameter that failed, as field errors. */
+function validationError(err: FastifyError): AppError {
+  const data: Record<string, FieldError> = {};
+  for (const v of err.validation ?? []) {
+    const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const key = missing ?? (v.instancePath.replace(/^\//, '').split('/')[0] || 'body');
+    data[key] ??= fieldError(missing ? 'validation_required' : 'validation_invalid_value', missing ? 'Cannot be blank.' : 'Invalid value.');
+  }
+  return new ValidationError('Something went wrong while processing your request.', data);
+}
+
+/** Anything thrown to the AppError a client may see; null means an unexpected failure. */
+export function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  const e = err as Partial<FastifyError> & { type?: string };
+  if (e?.validation) return validationError(e as FastifyError);
+  if (typeof e?.code === 'string' && FASTIFY_CODES[e.code]) return FASTIFY_CODES[e.code]!();
+  if (err instanceof SyntaxError && e.statusCode === 400) return new AppError('bad_request', BAD_BODY);
+  const status = e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) return new AppError(BY_STATUS[status] ?? 'bad_request');
+  return null;
+}
+
+export async function createHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const proxies = options.trustedProxies ?? [];
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    trustProxy: proxies.length > 0 ? [...proxies] : false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  });
+
+  app.decorateRequest('auth', null);
+
+  // NOTE: the SDK sends `Content-Type: application/json` with no body on POSTs like auth-refresh;
+  // PocketBase reads that as an empty body, Fastify's default parser as an error.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(req, body.toString(), done);
+  });
+  await app.register(formbody);
+  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  app.addHook('preSerialization', async (req, reply, payload) => {
+    const fields = (req.query as { fields?: unknown } | undefined)?.fields;
+    if (typeof fields !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
+    const tree = parseFields(fields);
+    return tree ? pickFields(payload, tree) : payload;
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    const known = toAppError(err);
+    if (!known) req.log.error({ err }, 'unhandled error');
+    else if (known.code === 'internal') req.log.error({ err }, 'internal error');
+    const body = toErrorBody(known ?? err);
+    return reply.code(body.status).type('application/json').send(body);
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const body = toErrorBody(new AppError('not_found'));
+    return reply.code(body.status).send(body);
+  });
+
+  return app;
+}

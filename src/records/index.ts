@@ -1,0 +1,8 @@
+// Records: CRUD over any collection with rules, validation and cascades, and the records API.
+export type { PasswordHasher, RecordChange, RecordContext, RecordJson, RecordService, RecordServiceDeps } from './service.js';
+/** The records service: every read and write of collection data goes through it. */
+export { createRecordService } from './service.js';
+export type { StoredRecord, Viewer } from './plan.js';
+export { ONLY_SUPERUSERS } from './rules.js';
+/** `/api/collections/:collection/records[/:id]`. */
+export { recordRoutes } from './routes.js';

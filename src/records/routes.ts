@@ -1,0 +1,54 @@
+// HTTP shapes of the records API: PocketBase's paths, statuses and query parameters.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { requestInfo } from '../http/index.js';
+import { parseListParams } from '../query/index.js';
+import type { RecordContext, RecordService } from './service.js';
+
+type CollectionParams = { collection: string };
+type RecordParams = { collection: string; id: string };
+
+const collectionParam = { type: 'string', minLength: 1, maxLength: 255 } as const;
+const collectionParams = {
+  type: 'object',
+  properties: { collection: collectionParam },
+  required: ['collection'],
+} as const;
+const recordParams = {
+  type: 'object',
+  properties: { collection: collectionParam, id: { type: 'string', minLength: 1, maxLength: 255 } },
+  required: ['collection', 'id'],
+} as const;
+// Values arrive as strings; parseListParams gives a 400 for non-numbers, so the schema only bounds size.
+const listQuery = {
+  type: 'object',
+  properties: {
+    page: { type: 'string', maxLength: 20 },
+    perPage: { type: 'string', maxLength: 20 },
+    sort: { type: 'string', maxLength: 4000 },
+    filter: { type: 'string', maxLength: 100_000 },
+    skipTotal: { type: 'string', maxLength: 10 },
+    fields: { type: 'string', maxLength: 4000 },
+    expand: { type: 'string', maxLength: 4000 },
+  },
+} as const;
+
+const contextOf = (req: FastifyRequest): RecordContext => ({ auth: req.auth, request: requestInfo(req) });
+
+export const recordRoutes: FastifyPluginAsync<{ records: RecordService }> = async (app, { records }) => {
+  app.get<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { params: collectionParams, querystring: listQuery } }, (req) =>
+    records.list(req.params.collection, parseListParams(req.query as Record<string, unknown>), contextOf(req)));
+
+  app.get<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, (req) =>
+    records.view(req.params.collection, req.params.id, contextOf(req)));
+
+  app.post<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { params: collectionParams } }, (req) =>
+    records.create(req.params.collection, req.body, contextOf(req)));
+
+  app.patch<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, (req) =>
+    records.update(req.params.collection, req.params.id, req.body, contextOf(req)));
+
+  app.delete<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, async (req, reply) => {
+    await records.remove(req.params.collection, req.params.id, contextOf(req));
+    return reply.code(204).send();
+  });
+};

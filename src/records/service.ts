@@ -1,0 +1,351 @@
+// The records API's work: list, view, create, update and delete on any collection, with rules,
+// validation, relation checks and cascades. Never sees HTTP; routes hand it a RecordContext.
+import type { Collection, CollectionRegistry, FieldOf } from '../collections/index.js';
+import { isMultiple, toDb } from '../collections/index.js';
+import type { AuthState } from '../core/auth-state.js';
+import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
+import { randomString } from '../core/ids.js';
+import type { Database, Executor } from '../db/index.js';
+import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
+import { mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
+import { planFor, readRow, serializeRecord, type CollectionPlan, type CompiledRule, type StoredRecord, type Viewer } from './plan.js';
+import { allOf, ruleCondition } from './rules.js';
+
+export interface RecordContext {
+  readonly auth: AuthState | null;
+  readonly request: RequestInfo;
+}
+
+export interface PasswordHasher {
+  hash(plain: string): Promise<string>;
+  verify(hash: string, plain: string): Promise<boolean>;
+}
+
+export type RecordJson = Record<string, unknown>;
+
+export interface RecordChange {
+  readonly action: 'create' | 'update' | 'delete';
+  readonly collection: Collection;
+  readonly record: StoredRecord;
+}
+
+export interface RecordService {
+  list(collection: string, params: ListParams, ctx: RecordContext): Promise<ListResult<RecordJson>>;
+  view(collection: string, id: string, ctx: RecordContext): Promise<RecordJson>;
+  create(collection: string, body: unknown, ctx: RecordContext): Promise<RecordJson>;
+  update(collection: string, id: string, body: unknown, ctx: RecordContext): Promise<RecordJson>;
+  remove(collection: string, id: string, ctx: RecordContext): Promise<void>;
+  /** A stored record with every field (secrets too), or null. For the auth module. */
+  findStored(collection: Collection, id: string): Promise<StoredRecord | null>;
+  /** The first record whose `field` equals `value` (case-insensitively when asked). */
+  findByField(collection: Collection, field: string, value: string, options?: { ignoreCase?: boolean }): Promise<StoredRecord | null>;
+  /** Whether the record matches a rule for this request (superusers-only rules never match). */
+  matchesRule(collection: Collection, rule: 'authRule' | 'manageRule', recordId: string, request: RequestInfo): Promise<boolean>;
+  serialize(collection: Collection, record: StoredRecord, viewer: Viewer): RecordJson;
+  /** Called after each committed change; returns the unsubscribe function. */
+  onChange(listener: (change: RecordChange) => void): () => void;
+}
+
+export interface RecordServiceDeps {
+  readonly database: Database;
+  readonly registry: CollectionRegistry;
+  readonly passwords: PasswordHasher;
+}
+
+const MISSING_COLLECTION = 'Missing collection context.';
+const CREATE_FAILED = 'Failed to create record.';
+const UPDATE_FAILED = 'Failed to update record.';
+const BAD_BODY = 'Failed to load the submitted data due to invalid formatting.';
+const REQUIRED_REFERENCE = 'The record cannot be deleted because it is part of a required reference in another record.';
+// Cascades stop here: deeper chains are almost certainly cycles.
+const MAX_CASCADE_DEPTH = 16;
+
+function asBody(body: unknown): Readonly<Record<string, unknown>> {
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('bad_request', BAD_BODY);
+  return body as Record<string, unknown>;
+}
+
+function viewerOf(collection: Collection, auth: AuthState | null): Viewer {
+  return {
+    isSuperuser: auth?.isSuperuser ?? false,
+    ownRecordId: auth && auth.collectionId === collection.id ? auth.record.id : null,
+  };
+}
+
+export function createRecordService({ database, registry, passwords }: RecordServiceDeps): RecordService {
+  const { db, dialect } = database;
+  const listeners = new Set<(change: RecordChange) => void>();
+
+  function emit(changes: readonly RecordChange[]): void {
+    for (const change of changes) for (const listener of listeners) listener(change);
+  }
+
+  function mustCollection(idOrName: string): CollectionPlan {
+    const collection = registry.get(idOrName);
+    if (!collection) throw new AppError('not_found', MISSING_COLLECTION);
+    return planFor(collection);
+  }
+
+  function toRow(plan: CollectionPlan, record: Readonly<Record<string, unknown>>, names: Iterable<string>): Record<string, unknown> {
+    const row: Record<string, unknown> = {};
+    for (const name of names) {
+      const field = plan.fields.get(name);
+      if (field) row[name] = toDb(field, record[name], dialect);
+    }
+    return row;
+  }
+
+  async function selectOne(executor: Executor, plan: CollectionPlan, id: string, condition: ReturnType<typeof ruleCondition>): Promise<StoredRecord | null> {
+    let query = executor.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', id);
+    if (condition) query = query.where(condition);
+    const row = await query.limit(1).executeTakeFirst();
+    return row ? readRow(plan, row, dialect) : null;
+  }
+
+  /** The record the caller may act on under `rule`, or a 404 as PocketBase answers for a failed rule. */
+  async function loadUnderRule(plan: CollectionPlan, id: string, rule: CompiledRule, ctx: RecordContext): Promise<StoredRecord> {
+    const isSuperuser = ctx.auth?.isSuperuser ?? false;
+    const condition = ruleCondition(plan, rule, ctx.request, isSuperuser, dialect);
+    const record = await selectOne(db, plan, id, condition);
+    if (!record) throw new AppError('not_found');
+    return record;
+  }
+
+  async function checkRelations(executor: Executor, plan: CollectionPlan, input: PreparedInput, errors: Record<string, FieldError>): Promise<void> {
+    for (const field of plan.collection.fields) {
+      if (field.type !== 'relation' || !input.changed.has(field.name) || errors[field.name]) continue;
+      const ids = relationIds(field, input.record[field.name]);
+      if (ids.length === 0) continue;
+      const target = registry.get(field.collectionId);
+      const found = target ? await executor.selectFrom(target.name).select('id').where('id', 'in', ids).execute() : [];
+      if (found.length !== new Set(ids).size) {
+        errors[field.name] = fieldError('validation_missing_rel_records', 'Failed to find all relation records with the provided ids.');
+      }
+    }
+  }
+
+  /** Maps a unique-index failure to the fields it names; rethrows anything else. */
+  function uniqueError(plan: CollectionPlan, err: unknown, message: string): never {
+    const violation = dialect.translateError(err);
+    if (violation?.kind !== 'unique') throw err;
+    let columns = violation.columns.filter((c) => plan.fields.has(c));
+    if (columns.length === 0 && violation.index) columns = indexColumns(plan.collection, violation.index);
+    const data: Record<string, FieldError> = {};
+    for (const c of columns) {
+      data[c] = c === 'id'
+        ? fieldError('validation_pk_invalid', 'The record primary key is invalid or already exists.')
+        : fieldError('validation_not_unique', 'Value must be unique.');
+    }
+    throw new ValidationError(message, data);
+  }
+
+  function checkAuthForm(plan: CollectionPlan, body: Readonly<Record<string, unknown>>, input: PreparedInput, errors: Record<string, FieldError>): void {
+    if (plan.collection.type !== 'auth' || input.newPassword === null || errors.password) return;
+    if (body.passwordConfirm !== input.newPassword) errors.passwordConfirm = mismatch();
+  }
+
+  async function hashSecrets(plan: CollectionPlan, input: PreparedInput, rotateTokenKey: boolean): Promise<void> {
+    if (plan.collection.type !== 'auth') return;
+    if (input.newPassword !== null) {
+      input.record.password = await passwords.hash(input.newPassword);
+    }
+    if (rotateTokenKey) {
+      input.record.tokenKey = randomString(50, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
+      (input.changed as Set<string>).add('tokenKey');
+    }
+  }
+
+  function failIfErrors(errors: Record<string, FieldError>, message: string): void {
+    if (Object.keys(errors).length > 0) throw new ValidationError(message, errors);
+  }
+
+  async function create(idOrName: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
+    const plan = mustCollection(idOrName);
+    const isSuperuser = ctx.auth?.isSuperuser ?? false;
+    const createRule = ruleCondition(plan, plan.rules.createRule, ctx.request, isSuperuser, dialect);
+    if (plan.collection.type === 'view') throw new AppError('bad_request', CREATE_FAILED);
+    const body = asBody(rawBody);
+    const input = prepareInput(plan, null, body, { isSuperuser });
+    const errors = { ...input.errors };
+    checkAuthForm(plan, body, input, errors);
+    if (plan.collection.type === 'auth') {
+      if (body.passwordConfirm === undefined && !errors.password) errors.passwordConfirm = fieldError('validation_required', 'Cannot be blank.');
+      // TODO(#6): manageRule matches may also set `verified`.
+      if (!isSuperuser && input.record.verified === true) errors.verified = mismatch();
+    }
+    failIfErrors(errors, CREATE_FAILED);
+    await hashSecrets(plan, input, plan.collection.type === 'auth');
+    const record = input.record as StoredRecord;
+
+    await database.transaction(async (trx) => {
+      await checkRelations(trx, plan, input, errors);
+      failIfErrors(errors, CREATE_FAILED);
+      try {
+        await trx.insertInto(plan.table).values(toRow(plan, record, plan.fields.keys())).execute();
+      } catch (err) {
+        uniqueError(plan, err, CREATE_FAILED);
+      }
+      // PocketBase tests the create rule against the would-be row: insert, check, roll back on failure.
+      if (createRule && !(await selectOne(trx, plan, record.id, createRule))) {
+        throw new AppError('bad_request', CREATE_FAILED);
+      }
+    });
+    emit([{ action: 'create', collection: plan.collection, record }]);
+    return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
+  }
+
+  async function update(idOrName: string, id: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
+    const plan = mustCollection(idOrName);
+    const isSuperuser = ctx.auth?.isSuperuser ?? false;
+    if (plan.collection.type === 'view') throw new AppError('bad_request', UPDATE_FAILED);
+    const existing = await loadUnderRule(plan, id, plan.rules.updateRule, ctx);
+    const body = asBody(rawBody);
+    const input = prepareInput(plan, existing, body, { isSuperuser });
+    const errors = { ...input.errors };
+    let rotate = false;
+    if (plan.collection.type === 'auth') {
+      checkAuthForm(plan, body, input, errors);
+      const emailChanged = input.record.email !== existing.email;
+      const verifiedChanged = input.record.verified !== existing.verified;
+      // TODO(#6): manageRule matches may change these like superusers.
+      if (!isSuperuser) {
+        if (emailChanged) errors.email = mismatch();
+        if (verifiedChanged) errors.verified = mismatch();
+        if (input.newPassword !== null && !errors.password) {
+          const old = typeof body.oldPassword === 'string' ? body.oldPassword : '';
+          if (old === '' || !(await passwords.verify(String(existing.password), old))) {
+            errors.oldPassword = fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+          }
+        }
+      }
+      rotate = input.newPassword !== null || emailChanged;
+    }
+    failIfErrors(errors, UPDATE_FAILED);
+    await hashSecrets(plan, input, rotate);
+    const record = input.record as StoredRecord;
+
+    await database.transaction(async (trx) => {
+      await checkRelations(trx, plan, input, errors);
+      failIfErrors(errors, UPDATE_FAILED);
+      const row = toRow(plan, record, input.changed);
+      if (Object.keys(row).length === 0) return;
+      try {
+        await trx.updateTable(plan.table).set(row).where('id', '=', id).execute();
+      } catch (err) {
+        uniqueError(plan, err, UPDATE_FAILED);
+      }
+    });
+    emit([{ action: 'update', collection: plan.collection, record }]);
+    return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
+  }
+
+  /** Deletes one record and resolves every reference to it; returns all records deleted. */
+  async function deleteWithReferences(trx: Executor, plan: CollectionPlan, record: StoredRecord, depth: number): Promise<RecordChange[]> {
+    if (depth > MAX_CASCADE_DEPTH) throw new AppError('bad_request', 'The delete cascades too deep.');
+    const changes: RecordChange[] = [];
+    for (const other of registry.all()) {
+      const otherPlan = planFor(other);
+      for (const field of other.fields) {
+        if (field.type !== 'relation' || field.collectionId !== plan.collection.id) continue;
+        changes.push(...(await resolveReferences(trx, otherPlan, field, record.id, depth)));
+      }
+    }
+    await trx.deleteFrom(plan.table).where('id', '=', record.id).execute();
+    if (plan.collection.type === 'auth') {
+      await trx.deleteFrom('_sessions').where('collectionId', '=', plan.collection.id).where('recordId', '=', record.id).execute();
+    }
+    changes.push({ action: 'delete', collection: plan.collection, record });
+    return changes;
+  }
+
+  async function resolveReferences(trx: Executor, plan: CollectionPlan, field: FieldOf<'relation'>, id: string, depth: number): Promise<RecordChange[]> {
+    const multiple = isMultiple(field);
+    // NOTE: ids are [a-z0-9], so the quoted id can be searched for in the JSON array text on every engine.
+    const rows = await trx.selectFrom(plan.table).selectAll(plan.table)
+      .where(field.name, multiple ? 'like' : '=', multiple ? `%"${id}"%` : id).execute();
+    const changes: RecordChange[] = [];
+    for (const row of rows) {
+      const referencing = readRow(plan, row, dialect);
+      const remaining = multiple ? (referencing[field.name] as string[]).filter((x) => x !== id) : [];
+      if (field.cascadeDelete && remaining.length === 0) {
+        if (referencing.id === id && plan.collection.id === field.collectionId) continue; // self-reference
+        changes.push(...(await deleteWithReferences(trx, plan, referencing, depth + 1)));
+        continue;
+      }
+      if (field.required && remaining.length === 0) throw new AppError('bad_request', REQUIRED_REFERENCE);
+      const value = multiple ? remaining : '';
+      await trx.updateTable(plan.table).set({ [field.name]: toDb(field, value, dialect) }).where('id', '=', referencing.id).execute();
+      changes.push({ action: 'update', collection: plan.collection, record: { ...referencing, [field.name]: value } });
+    }
+    return changes;
+  }
+
+  async function remove(idOrName: string, id: string, ctx: RecordContext): Promise<void> {
+    const plan = mustCollection(idOrName);
+    if (plan.collection.type === 'view') throw new AppError('bad_request', 'Failed to delete record.');
+    const existing = await loadUnderRule(plan, id, plan.rules.deleteRule, ctx);
+    const changes = await database.transaction((trx) => deleteWithReferences(trx, plan, existing, 0));
+    emit(changes);
+  }
+
+  return {
+    async list(idOrName, params, ctx) {
+      const plan = mustCollection(idOrName);
+      const isSuperuser = ctx.auth?.isSuperuser ?? false;
+      const where = ruleCondition(plan, plan.rules.listRule, ctx.request, isSuperuser, dialect);
+      const viewer = viewerOf(plan.collection, ctx.auth);
+      return runList({
+        executor: db,
+        scope: { schema: plan.schema, dialect, request: ctx.request, isTrusted: isSuperuser },
+        params,
+        where,
+        defaultSort: '@rowid',
+        mapRow: (row) => serializeRecord(plan, readRow(plan, row, dialect), viewer),
+      });
+    },
+    async view(idOrName, id, ctx) {
+      const plan = mustCollection(idOrName);
+      const record = await loadUnderRule(plan, id, plan.rules.viewRule, ctx);
+      return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
+    },
+    create,
+    update,
+    remove,
+    findStored: (collection, id) => selectOne(db, planFor(collection), id, null),
+    async findByField(collection, field, value, options = {}) {
+      const plan = planFor(collection);
+      if (!plan.fields.has(field)) return null;
+      const column = `${plan.table}.${field}`;
+      let query = db.selectFrom(plan.table).selectAll(plan.table);
+      query = options.ignoreCase
+        ? query.where((eb) => eb(eb.fn('lower', [eb.ref(column)]), '=', value.toLowerCase()))
+        : query.where(column, '=', value);
+      const row = await query.limit(1).executeTakeFirst();
+      return row ? readRow(plan, row, dialect) : null;
+    },
+    async matchesRule(collection, ruleName, recordId, request) {
+      const plan = planFor(collection);
+      const rule = ruleName === 'authRule' ? plan.authRule : plan.manageRule;
+      if (rule.kind === 'superusers') return false;
+      if (rule.kind === 'public') return true;
+      const condition = allOf([ruleCondition(plan, rule, request, false, dialect)]);
+      return (await selectOne(db, plan, recordId, condition)) !== null;
+    },
+    serialize: (collection, record, viewer) => serializeRecord(planFor(collection), record, viewer),
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** The columns of a named index, read from the collection's PocketBase-syntax index list. */
+function indexColumns(collection: Collection, indexName: string): string[] {
+  for (const text of collection.indexes) {
+    const m = /INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"[]?(\w+)[`"\]]?\s+ON\s+[`"[]?\w+[`"\]]?\s*\(([^)]*)\)/i.exec(text);
+    if (!m || m[1] !== indexName) continue;
+    return m[2]!.split(',').map((part) => part.trim().split(/\s+/)[0]!.replace(/[`"[\]]/g, '')).filter((c) => collection.fields.some((f) => f.name === c));
+  }
+  return [];
+}

@@ -1,0 +1,28 @@
+// Health checks and the dashboard's mount point.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Database } from './db/index.js';
+
+export const healthRoutes: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+  app.get('/health', async () => ({ code: 200, message: 'API is healthy.', data: {} }));
+
+  // Ready only when the database answers; load balancers take the node out otherwise.
+  app.get('/health/ready', async (_req, reply) => {
+    const ok = await database.ping();
+    // TODO(#7): also ping Redis when it is configured.
+    return reply.code(ok ? 200 : 503).send(ok
+      ? { code: 200, message: 'API is ready.', data: {} }
+      : { status: 503, message: 'The database is not responding.', data: {} });
+  });
+};
+
+const DASHBOARD_PLACEHOLDER = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Mainspring</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;line-height:1.5">
+<h1>Mainspring is running</h1>
+<p>The admin dashboard is not part of this release yet. The REST API is served under <code>/api/</code>;
+see the README for the endpoints and for <code>mainspring superuser upsert</code>.</p>
+</body></html>`;
+
+// TODO(#dashboard): serve the admin SPA here.
+export const dashboardRoutes: FastifyPluginAsync = async (app) => {
+  app.get('/_/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DASHBOARD_PLACEHOLDER));
+};
