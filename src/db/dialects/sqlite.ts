@@ -2,7 +2,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, SqliteDialect, sql, type RawBuilder, type SqliteDatabase } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor } from '../ports.js';
 import { quoteDouble } from './quote.js';
 
@@ -27,6 +28,7 @@ export const sqliteAdapter: DialectAdapter = {
   addColumn: (table, c) => [`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${COLUMN_TYPES[c.kind]}`],
   dropColumn: (table, column) => [`ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`],
   renameColumn: (table, from, to) => [`ALTER TABLE ${q(table)} RENAME COLUMN ${q(from)} TO ${q(to)}`],
+  copyColumn: (table, from, to) => [`UPDATE ${q(table)} SET ${q(to)} = ${q(from)}`],
   // NOTE: SQLite columns are dynamically typed and their defaults cannot be altered; writes always
   // name every column, so converting the values is enough.
   alterColumnKind: (table, column, from, to) => {
@@ -61,6 +63,7 @@ export const sqliteAdapter: DialectAdapter = {
     return null;
   },
   like: (left: RawBuilder<unknown>, right: RawBuilder<unknown>) => sql`${left} LIKE ${right} ESCAPE '\\'`,
+  lower: (value) => sql`LOWER(${value})`,
   param: (value, kind) => sql`${kind === 'bool' && typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
   castText: (value) => sql`CAST(${value} AS TEXT)`,
   nullSafeEquals: (left, right, negate) => (negate ? sql`${left} IS NOT ${right}` : sql`${left} IS ${right}`),
@@ -73,6 +76,28 @@ export interface SqliteOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
 }
 
+// Kysely prepares every query anew; better-sqlite3 statements are reusable, so keep the hot ones.
+// NOTE: SQLite re-prepares a cached statement itself after a schema change.
+const STATEMENT_CACHE_SIZE = 500;
+
+function withStatementCache(native: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new LRUCache<string, BetterSqlite3.Statement>({ max: STATEMENT_CACHE_SIZE });
+  return {
+    close: () => {
+      cache.clear();
+      native.close();
+    },
+    prepare: (source: string) => {
+      let statement = cache.get(source);
+      if (!statement) {
+        statement = native.prepare(source);
+        cache.set(source, statement);
+      }
+      return statement;
+    },
+  };
+}
+
 export function openSqlite(path: string, options: SqliteOptions = {}): Database {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const native = new BetterSqlite3(path);
@@ -82,7 +107,7 @@ export function openSqlite(path: string, options: SqliteOptions = {}): Database 
   native.pragma('foreign_keys = OFF');
   native.pragma('temp_store = MEMORY');
   native.pragma('cache_size = -32000');
-  const db = new Kysely<AnyTables>({ dialect: new SqliteDialect({ database: native }) });
+  const db = new Kysely<AnyTables>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
   return {
     engine: 'sqlite',
     db,
