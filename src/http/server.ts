@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { AppError, ValidationError, fieldError, toErrorBody, type FieldError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { parseFields, pickFields } from './fields.js';
+import { registerMultipart } from './multipart.js';
 
 export interface HttpServerOptions {
   readonly log: Logger;
@@ -83,6 +84,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     parseJson(req, body.toString(), done);
   });
   await app.register(formbody);
+  await registerMultipart(app, options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] });
 
   app.addHook('onSend', async (req, reply) => {

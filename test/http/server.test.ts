@@ -81,3 +81,40 @@ describe('http server', () => {
     expect(res.headers.get('content-type')).toContain('text/html');
   });
 });
+
+describe('multipart bodies', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ engine: sqlite });
+    const token = await t.superuserToken();
+    await t.post('/api/collections', {
+      name: 'forms', createRule: '',
+      fields: [{ name: 'title', type: 'text' }, { name: 'count', type: 'number' }, { name: 'done', type: 'bool' },
+        { name: 'tags', type: 'select', values: ['a', 'b', 'c'], maxSelect: 3 }, { name: 'meta', type: 'json' }],
+    }, { token });
+  });
+  afterAll(() => t?.close());
+
+  it('converts text parts, repeats keys into lists and merges @jsonPayload', async () => {
+    const form = new FormData();
+    form.append('title', '007');
+    form.append('count', '12');
+    form.append('done', 'true');
+    form.append('tags', 'a');
+    form.append('tags', 'c');
+    form.append('@jsonPayload', JSON.stringify({ meta: { n: '12' } }));
+    form.append('ignored', new Blob(['file body']), 'x.txt');
+    const res = await fetch(`${t.url}/api/collections/forms/records`, { method: 'POST', body: form });
+    const body = await res.json();
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({ title: '007', count: 12, done: true, tags: ['a', 'c'], meta: { n: '12' } });
+  });
+
+  it('answers 400 for a broken @jsonPayload part', async () => {
+    const form = new FormData();
+    form.append('@jsonPayload', '{nope');
+    const res = await fetch(`${t.url}/api/collections/forms/records`, { method: 'POST', body: form });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toBe('Failed to load the submitted data due to invalid formatting.');
+  });
+});
