@@ -39,6 +39,8 @@ export interface DialectAdapter {
   addColumn(table: string, column: ColumnSpec): string[];
   dropColumn(table: string, column: string): string[];
   renameColumn(table: string, from: string, to: string): string[];
+  /** Sets column `to` to column `from` in every row (a backup before a lossy change, and its restore). */
+  copyColumn(table: string, from: string, to: string): string[];
   /** Switches a column between one value and a JSON array of values (single <-> multiple). */
   alterColumnKind(table: string, column: string, from: ColumnKind, to: ColumnKind): string[];
   renameTable(from: string, to: string): string[];
@@ -47,6 +49,8 @@ export interface DialectAdapter {
   translateError(err: unknown): ConstraintViolation | null;
   /** `left LIKE right` that ignores ASCII case, with `\` as escape (SQLite's LIKE). */
   like(left: RawBuilder<unknown>, right: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** `LOWER(value)` that folds ASCII letters only, as SQLite's LOWER() (the `:lower` modifier). */
+  lower(value: RawBuilder<unknown>): RawBuilder<unknown>;
   /** A bound parameter with its type made explicit where the engine cannot infer it (PostgreSQL). */
   param(value: string | number | boolean | null, kind: ScalarKind): RawBuilder<unknown>;
   /** The expression's value as text (numbers without a trailing `.0`, as SQLite prints them). */

@@ -98,7 +98,7 @@ function resolvePath(path: PathOperand, scope: FilterScope): Resolved {
   let ref: RawBuilder<unknown> = sql.ref(`${scope.schema.table}.${head}`);
   if (path.modifier === 'lower') {
     if (kind !== 'text') throw invalid();
-    ref = sql`LOWER(${ref})`;
+    ref = scope.dialect.lower(ref);
   } else if (path.modifier !== null) {
     throw notYet(`the :${path.modifier} modifier`);
   }
@@ -124,12 +124,16 @@ function resolve(operand: Operand, scope: FilterScope): Resolved {
 
 const isEmptyLiteral = (r: Resolved): boolean => r.type === 'literal' && (r.value === null || r.value === '');
 
+// Text SQLite's NUMERIC affinity turns into a number: decimal only, surrounding ASCII spaces allowed
+// (Number() would also take `0x10`, `0b1`, `0o7` and non-ASCII spaces).
+const DECIMAL = /^[ \t\n\v\f\r]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[ \t\n\v\f\r]*$/;
+
 /** A literal as the type of the column it meets; null when it cannot be (then both sides compare as text). */
 function castLiteral(value: Literal, kind: ScalarKind | 'json'): Literal | undefined {
   if (kind === 'number') {
     if (typeof value === 'number') return value;
     if (typeof value === 'boolean') return value ? 1 : 0;
-    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+    if (typeof value === 'string' && DECIMAL.test(value) && Number.isFinite(Number(value))) return Number(value);
     return undefined;
   }
   if (kind === 'bool') {
@@ -199,13 +203,46 @@ function emptyCheck(r: Resolved, negate: boolean): RawBuilder<SqlBool> {
   return negate ? sql<SqlBool>`(${r.sql} <> '' AND ${r.sql} IS NOT NULL)` : sql<SqlBool>`(${r.sql} = '' OR ${r.sql} IS NULL)`;
 }
 
-/** PocketBase's contains: wrap in %…% (escaping \ % _) unless the value already has a bare %. */
+/** PocketBase's contains: wrap in %…% (escaping \ % _) unless the value has an unescaped %. */
 function likePattern(value: string): string {
-  if (/(^|[^\\])%/.test(value)) return value;
-  return `%${value.replace(/([\\%_])/g, '\\$1')}%`;
+  return hasUnescapedPercent(value) ? value : `%${escapeUnescaped(value)}%`;
+}
+
+// PocketBase's containsUnescapedChar(value, '%'): a `\\` pair is a literal backslash and escapes nothing.
+function hasUnescapedPercent(value: string): boolean {
+  let prev = '';
+  for (const c of value) {
+    if (c === '%' && prev !== '\\') return true;
+    prev = c === '\\' && prev === '\\' ? '' : c;
+  }
+  return false;
+}
+
+// PocketBase's escapeUnescapedChars(value, '\\', '%', '_'), quirks and all: walking from the end, a
+// special character gets a `\` unless the character before it already is one, and that character
+// is then copied unexamined. So `50\%` keeps its escape, `a\b` becomes `a\\b`, `a__` becomes `a_\_`.
+function escapeUnescaped(value: string): string {
+  const out: string[] = [];
+  let pending = false;
+  for (let i = value.length - 1; i >= 0; i--) {
+    const c = value[i]!;
+    if (pending) {
+      if (c !== '\\') out.push('\\');
+      pending = false;
+    } else {
+      pending = c === '\\' || c === '%' || c === '_';
+    }
+    out.push(c);
+  }
+  if (pending) out.push('\\');
+  return out.reverse().join('');
 }
 
 function compileLike(l: Resolved, r: Resolved, negate: boolean, d: DialectAdapter): RawBuilder<SqlBool> {
+  // NOTE: PocketBase binds `null` as SQL NULL here, so `x ~ null` and `x !~ null` both match nothing.
+  if ((l.type === 'literal' && l.value === null) || (r.type === 'literal' && r.value === null)) {
+    return sql<SqlBool>`1 = 0`;
+  }
   const left = l.type === 'column' ? textOf(l, d) : d.param(castLiteral(l.value, 'text')!, 'text');
   const right = r.type === 'column'
     ? sql`CONCAT('%', ${textOf(r, d)}, '%')`

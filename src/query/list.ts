@@ -33,8 +33,9 @@ function intParam(value: unknown, fallback: number): number {
   const text = Array.isArray(value) ? value[value.length - 1] : value;
   if (typeof text !== 'string' && typeof text !== 'number') throw badParam();
   const n = Number(text);
-  if (!Number.isFinite(n) || !/^[+-]?\d+$/.test(String(text).trim())) throw badParam();
-  return Math.trunc(n);
+  // NOTE: PocketBase's strconv.Atoi refuses what overflows; past 2^53 the offset would not be exact.
+  if (!Number.isSafeInteger(n) || !/^[+-]?\d+$/.test(String(text).trim())) throw badParam();
+  return n;
 }
 
 function boolParam(value: unknown): boolean {

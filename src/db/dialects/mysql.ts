@@ -15,6 +15,11 @@ const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
 
 const q = quoteBacktick;
 
+// NOTE: MariaDB's LOWER() folds every letter (É to é); SQLite's folds A-Z only, so spell that out.
+const UPPER_ASCII = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
+const asciiLower = (value: RawBuilder<unknown>): RawBuilder<unknown> =>
+  UPPER_ASCII.reduce((acc, c) => sql`REPLACE(${acc}, ${sql.lit(c)}, ${sql.lit(c.toLowerCase())})`, value);
+
 export const mysqlAdapter: DialectAdapter = {
   engine: 'mysql',
   hasTransactionalDdl: false,
@@ -29,6 +34,7 @@ export const mysqlAdapter: DialectAdapter = {
   addColumn: (table, c) => [`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${COLUMN_TYPES[c.kind]}`],
   dropColumn: (table, column) => [`ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`],
   renameColumn: (table, from, to) => [`ALTER TABLE ${q(table)} RENAME COLUMN ${q(from)} TO ${q(to)}`],
+  copyColumn: (table, from, to) => [`UPDATE ${q(table)} SET ${q(to)} = ${q(from)}`],
   alterColumnKind: (table, column, from, to) => {
     const t = q(table);
     const c = q(column);
@@ -62,10 +68,13 @@ export const mysqlAdapter: DialectAdapter = {
     if (e.errno === 1048) return { kind: 'not_null', columns: [/Column '([^']+)'/.exec(e.message)?.[1] ?? ''], index: null };
     return null;
   },
-  // NOTE: utf8mb4_bin is case-sensitive, so both sides are lowered; LOWER() also folds non-ASCII
-  // letters here, where SQLite folds ASCII only.
-  like: (left: RawBuilder<unknown>, right: RawBuilder<unknown>) => sql`LOWER(${left}) LIKE LOWER(${right})`,
-  param: (value, kind) => sql`${kind === 'bool' && typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
+  // NOTE: utf8mb4_bin is case-sensitive, so both sides are lowered, ASCII letters only as in SQLite.
+  like: (left: RawBuilder<unknown>, right: RawBuilder<unknown>) => sql`${asciiLower(left)} LIKE ${asciiLower(right)}`,
+  lower: (value) => asciiLower(value),
+  // NOTE: utf8mb4_bin pads with spaces ('a' = 'a '); an explicit no-pad collation on the literal
+  // makes every compare against it bytewise, as in SQLite.
+  param: (value, kind) =>
+    kind === 'text' ? sql`(${value} COLLATE utf8mb4_nopad_bin)` : sql`${kind === 'bool' && typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
   castText: (value) => sql`CAST(${value} AS CHAR)`,
   nullSafeEquals: (left, right, negate) => (negate ? sql`NOT (${left} <=> ${right})` : sql`${left} <=> ${right}`),
   boolFromDb: (value: unknown) => value === 1 || value === true || value === '1',

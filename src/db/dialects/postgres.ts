@@ -29,6 +29,7 @@ export const postgresAdapter: DialectAdapter = {
   addColumn: (table, c) => [`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${COLUMN_TYPES[c.kind]}`],
   dropColumn: (table, column) => [`ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`],
   renameColumn: (table, from, to) => [`ALTER TABLE ${q(table)} RENAME COLUMN ${q(from)} TO ${q(to)}`],
+  copyColumn: (table, from, to) => [`UPDATE ${q(table)} SET ${q(to)} = ${q(from)}`],
   alterColumnKind: (table, column, from, to) => {
     const t = q(table);
     const c = q(column);
@@ -66,8 +67,11 @@ export const postgresAdapter: DialectAdapter = {
   // NOTE: ILIKE under the "C" collation folds ASCII letters only, which is what SQLite's LIKE does.
   like: (left: RawBuilder<unknown>, right: RawBuilder<unknown>) =>
     sql`(CAST(${left} AS TEXT) COLLATE "C") ILIKE (CAST(${right} AS TEXT) COLLATE "C")`,
-  param: (value, kind) => (kind === 'number' ? sql`CAST(${value} AS DOUBLE PRECISION)` : kind === 'bool' ? sql`CAST(${value} AS BOOLEAN)` : sql`CAST(${value} AS TEXT)`),
-  castText: (value) => sql`CAST(${value} AS TEXT)`,
+  lower: (value) => sql`LOWER(${value} COLLATE "C")`,
+  // NOTE: text made here (parameters, casts) would take the database's default collation, which
+  // need not be bytewise (en_US ignores case and punctuation); "C" keeps every compare bytewise.
+  param: (value, kind) => (kind === 'number' ? sql`CAST(${value} AS DOUBLE PRECISION)` : kind === 'bool' ? sql`CAST(${value} AS BOOLEAN)` : sql`(CAST(${value} AS TEXT) COLLATE "C")`),
+  castText: (value) => sql`(CAST(${value} AS TEXT) COLLATE "C")`,
   nullSafeEquals: (left, right, negate) => (negate ? sql`${left} IS DISTINCT FROM ${right}` : sql`${left} IS NOT DISTINCT FROM ${right}`),
   boolFromDb: (value: unknown) => value === true,
   boolToDb: (value: boolean) => value,
