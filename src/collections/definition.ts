@@ -5,7 +5,7 @@ import { collectionIdFor } from '../core/ids.js';
 import { nowDate } from '../core/time.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { parseFilter } from '../query/index.js';
-import { IndexSyntaxError, formatIndex, parseIndex, type ParsedIndex } from './indexes/index.js';
+import { IndexSyntaxError, formatIndex, indexFieldError, parseIndex, resolveIndexColumns, type ParsedIndex } from './indexes/index.js';
 import { normalizeField, type OptionErrors } from './fields/options.js';
 import {
   TOKEN_KINDS, type AuthOptions, type Collection, type CollectionType, type Field, type Rules,
@@ -22,6 +22,8 @@ const RULE_KEYS = ['listRule', 'viewRule', 'createRule', 'updateRule', 'deleteRu
 export interface BuildContext {
   /** Other collections (by id or name, case-insensitively), for uniqueness and relations. */
   readonly find: (idOrName: string) => Collection | undefined;
+  /** Every collection, to keep index names unique across tables. */
+  readonly all: () => readonly Collection[];
   readonly secrets: SecretBox;
   /** True when building the system's own collections (names may start with `_`). */
   readonly allowSystem?: boolean;
@@ -45,7 +47,7 @@ function readRule(raw: Raw, key: string, previous: string | null, errors: Record
   return value;
 }
 
-function mergeFields(rawFields: unknown, previous: Collection | null, type: CollectionType, errors: Record<string, FieldError | FieldErrors>): Field[] {
+function mergeFields(rawFields: unknown, previous: Collection | null, type: CollectionType, self: { id: string; name: string }, ctx: BuildContext, errors: Record<string, FieldError | FieldErrors>): Field[] {
   const isAuth = type === 'auth';
   const systemDefaults = isAuth ? [idField(), ...authSystemFields()] : [idField()];
   if (rawFields === undefined) return previous ? [...previous.fields] : systemDefaults;
@@ -61,7 +63,10 @@ function mergeFields(rawFields: unknown, previous: Collection | null, type: Coll
     const own: OptionErrors = {};
     const givenId = isRecord(input) && typeof input.id === 'string' ? input.id : '';
     const prior = givenId ? previous?.fields.find((f) => f.id === givenId) : undefined;
-    const field = normalizeField(input, own, { isAuth, previous: prior });
+    const normalized = normalizeField(input, own, { isAuth, previous: prior });
+    // Errors are keyed by the position the client sent, before system fields are restored.
+    const field = normalized && resolveRelation(normalized, self, ctx);
+    if (normalized && !field) own.collectionId = fieldError('validation_missing_rel_collection', 'Relation connection is missing or cannot be accessed.');
     if (field) {
       const lower = field.name.toLowerCase();
       if (seenNames.has(lower)) own.name = fieldError('validation_duplicated_field_name', `Duplicated or invalid field name ${field.name}.`, { fieldName: field.name });
@@ -80,47 +85,60 @@ function mergeFields(rawFields: unknown, previous: Collection | null, type: Coll
   return [...missing, ...fields];
 }
 
-function checkRelations(fields: readonly Field[], self: { id: string; name: string }, ctx: BuildContext, errors: Record<string, FieldError | FieldErrors>): Field[] {
-  const relationErrors: Record<string, FieldErrors> = {};
-  const resolved = fields.map((f, i) => {
-    if (f.type !== 'relation') return f;
-    const target = f.collectionId === self.id || f.collectionId === self.name ? self : ctx.find(f.collectionId);
-    if (!target) {
-      relationErrors[String(i)] = { collectionId: fieldError('validation_missing_rel_collection', 'Relation connection is missing or cannot be accessed.') };
-      return f;
-    }
-    return { ...f, collectionId: target.id };
-  });
-  if (Object.keys(relationErrors).length && !errors.fields) errors.fields = relationErrors;
-  return resolved;
+/** Points a relation at its target's id (it may be given by name); null when there is no such collection. */
+function resolveRelation(f: Field, self: { id: string; name: string }, ctx: BuildContext): Field | null {
+  if (f.type !== 'relation') return f;
+  const target = f.collectionId === self.id || f.collectionId === self.name ? self : ctx.find(f.collectionId);
+  return target ? { ...f, collectionId: target.id } : null;
 }
 
-function readIndexes(raw: Raw, previous: Collection | null, name: string, fields: readonly Field[], errors: Record<string, FieldError | FieldErrors>): ParsedIndex[] {
+/** Lower-cased index names other collections use, with the collection using each. */
+function indexNamesElsewhere(ctx: BuildContext, self: Collection | null): Map<string, string> {
+  const used = new Map<string, string>();
+  for (const c of ctx.all()) {
+    if (c.id === self?.id) continue;
+    for (const text of c.indexes) {
+      try {
+        used.set(parseIndex(text).name.toLowerCase(), c.name);
+      } catch {
+        // Stored indexes were validated when saved; an unreadable one cannot clash.
+      }
+    }
+  }
+  return used;
+}
+
+function readIndexes(raw: Raw, previous: Collection | null, name: string, fields: readonly Field[], ctx: BuildContext, errors: Record<string, FieldError | FieldErrors>): ParsedIndex[] {
   const list = raw.indexes === undefined ? (previous?.indexes ?? []) : raw.indexes;
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
     errors.indexes = fieldError('validation_invalid_value', 'Must be a list of index definitions.');
     return [];
   }
-  const columnNames = new Set(fields.map((f) => f.name.toLowerCase()));
+  const columnNames = fields.map((f) => f.name);
+  const elsewhere = indexNamesElsewhere(ctx, previous);
   const indexErrors: Record<string, FieldError> = {};
   const parsed: ParsedIndex[] = [];
   const seen = new Set<string>();
   (list as string[]).forEach((text, i) => {
     try {
-      const idx = parseIndex(text);
-      const unknown = idx.columns.find((c) => !columnNames.has(c.name.toLowerCase()));
-      if (unknown) {
-        indexErrors[String(i)] = fieldError('validation_invalid_index_expression', `Unknown column ${unknown.name}.`);
-      } else if (seen.has(idx.name.toLowerCase())) {
+      // NOTE: names are matched case-insensitively (SQLite) and rewritten to the field's spelling,
+      // which PostgreSQL's quoted identifiers need; WHERE columns are checked too.
+      const idx = resolveIndexColumns(parseIndex(text), columnNames);
+      const key = idx.name.toLowerCase();
+      const other = elsewhere.get(key);
+      if (seen.has(key)) {
         indexErrors[String(i)] = fieldError('validation_duplicated_index_name', 'Duplicated index name.');
+      } else if (other !== undefined) {
+        // NOTE: index names are database-wide in SQLite and schema-wide in PostgreSQL (PocketBase's check).
+        indexErrors[String(i)] = fieldError('validation_existing_index_name', `The index name is already used in ${other} collection.`);
       } else {
-        seen.add(idx.name.toLowerCase());
+        seen.add(key);
         // The table is always the collection itself, whatever the text said (a rename updates it).
         parsed.push({ ...idx, table: name });
       }
     } catch (err) {
       if (!(err instanceof IndexSyntaxError)) throw err;
-      indexErrors[String(i)] = fieldError('validation_invalid_index_expression', err.message);
+      indexErrors[String(i)] = indexFieldError(err);
     }
   });
   if (Object.keys(indexErrors).length) errors.indexes = indexErrors;
@@ -236,11 +254,10 @@ export function buildCollection(raw: unknown, previous: Collection | null, ctx: 
     }
   }
 
-  let fields = mergeFields(raw.fields, previous, type, errors);
-  fields = checkRelations(fields, { id, name }, ctx, errors);
+  const fields = mergeFields(raw.fields, previous, type, { id, name }, ctx, errors);
 
   const auth = type === 'auth' ? readAuthOptions(raw, previous?.auth ?? null, ctx, errors) : null;
-  let indexes = readIndexes(raw, previous, name, fields, errors);
+  let indexes = readIndexes(raw, previous, name, fields, ctx, errors);
   if (type === 'auth') {
     indexes = ensureAuthIndexes(indexes, id, name);
     if (auth) checkIdentityFields(auth, fields, indexes, errors);

@@ -3,7 +3,7 @@
 import { sql } from 'kysely';
 import type { ColumnSpec, Database, Executor } from '../db/ports.js';
 import { columnKind } from './fields/values.js';
-import { dropIndexDdl, indexDdl, type IndexColumnKind, type ParsedIndex } from './indexes/index.js';
+import { dropIndexDdl, formatIndex, indexDdl, referencedColumns, type IndexColumnKind, type ParsedIndex } from './indexes/index.js';
 import type { Collection, Field } from './model.js';
 
 /** One reversible change: what to run, and what undoes it. */
@@ -63,37 +63,77 @@ export function planUpdate(
   const oldKinds = indexColumnKinds(previous.fields);
   const newKinds = indexColumnKinds(next.fields);
 
-  for (const idx of previousIndexes) {
+  const byId = new Map(previous.fields.map((f) => [f.id, f]));
+  const kept = next.fields.filter((f) => byId.has(f.id));
+  const renamed = kept.filter((f) => byId.get(f.id)!.name !== f.name);
+
+  // NOTE: an index whose text and columns stay the same is left alone (it follows a table rename on
+  // every engine): rebuilding it would lock the table, and on MariaDB leave a moment without it.
+  const unchanged = unchangedIndexes(previous, previousIndexes, next, nextIndexes);
+  for (const idx of previousIndexes.filter((i) => !unchanged.has(indexKey(i)))) {
     steps.push({ forward: dropIndexDdl(idx, d.engine, oldTable), backward: indexDdl(idx, d.engine, oldTable, oldKinds) });
   }
   if (oldTable !== table) steps.push({ forward: d.renameTable(oldTable, table), backward: d.renameTable(table, oldTable) });
 
-  const byId = new Map(previous.fields.map((f) => [f.id, f]));
-  const kept = next.fields.filter((f) => byId.has(f.id));
-  const renamed = kept.filter((f) => byId.get(f.id)!.name !== f.name);
   // Two passes through temporary names, so that swapping two names works.
-  for (const f of renamed) {
+  // NOTE: the names are short and positional: field ids may be 100 characters, MariaDB allows 64.
+  const temporary = (n: number): string => `_ms_tmp_${n}`;
+  renamed.forEach((f, n) => {
     const from = byId.get(f.id)!.name;
-    steps.push({ forward: d.renameColumn(table, from, `_ms_tmp_${f.id}`), backward: d.renameColumn(table, `_ms_tmp_${f.id}`, from) });
-  }
-  for (const f of renamed) {
-    steps.push({ forward: d.renameColumn(table, `_ms_tmp_${f.id}`, f.name), backward: d.renameColumn(table, f.name, `_ms_tmp_${f.id}`) });
-  }
+    steps.push({ forward: d.renameColumn(table, from, temporary(n)), backward: d.renameColumn(table, temporary(n), from) });
+  });
+  renamed.forEach((f, n) => {
+    steps.push({ forward: d.renameColumn(table, temporary(n), f.name), backward: d.renameColumn(table, f.name, temporary(n)) });
+  });
+  const backups: string[] = [];
   for (const f of kept) {
     const from = columnKind(byId.get(f.id)!);
     const to = columnKind(f);
-    if (from !== to) steps.push({ forward: d.alterColumnKind(table, f.name, from, to), backward: d.alterColumnKind(table, f.name, to, from) });
+    if (from === to) continue;
+    const forward = d.alterColumnKind(table, f.name, from, to);
+    const backward = d.alterColumnKind(table, f.name, to, from);
+    if (d.hasTransactionalDdl || from !== 'jsonArray') {
+      steps.push({ forward, backward });
+      continue;
+    }
+    // NOTE: multiple -> single keeps the last value only. Without transactional DDL (MariaDB) the
+    // old values wait in a backup column until the whole change has succeeded, so that a failure
+    // further on can restore them exactly.
+    const backup = `_ms_bak_${backups.length}`;
+    backups.push(backup);
+    steps.push({ forward: d.addColumn(table, { name: backup, kind: from }), backward: d.dropColumn(table, backup) });
+    steps.push({ forward: d.copyColumn(table, f.name, backup), backward: [] });
+    steps.push({ forward, backward: [...backward, ...d.copyColumn(table, backup, f.name)] });
   }
   for (const f of next.fields.filter((f) => !byId.has(f.id))) {
     steps.push({ forward: d.addColumn(table, columnOf(f)), backward: d.dropColumn(table, f.name) });
   }
-  for (const idx of nextIndexes) {
+  for (const idx of nextIndexes.filter((i) => !unchanged.has(indexKey(i)))) {
     steps.push({ forward: indexDdl(idx, d.engine, table, newKinds), backward: dropIndexDdl(idx, d.engine, table) });
   }
 
   const nextIds = new Set(next.fields.map((f) => f.id));
-  const destructive = previous.fields.filter((f) => !nextIds.has(f.id)).flatMap((f) => d.dropColumn(table, f.name));
+  const destructive = [
+    ...previous.fields.filter((f) => !nextIds.has(f.id)).flatMap((f) => d.dropColumn(table, f.name)),
+    ...backups.flatMap((b) => d.dropColumn(table, b)),
+  ];
   return { reversible: steps, destructive };
+}
+
+/** An index's definition apart from its table, which a collection rename changes. */
+const indexKey = (idx: ParsedIndex): string => formatIndex({ ...idx, table: '' });
+
+/** Keys of the indexes both versions define identically, over columns whose name and kind stay. */
+function unchangedIndexes(previous: Collection, previousIndexes: readonly ParsedIndex[], next: Collection, nextIndexes: readonly ParsedIndex[]): Set<string> {
+  const before = new Map(previous.fields.map((f) => [f.name.toLowerCase(), f]));
+  const after = new Map(next.fields.map((f) => [f.name.toLowerCase(), f]));
+  const isStable = (column: string): boolean => {
+    const old = before.get(column.toLowerCase());
+    const now = after.get(column.toLowerCase());
+    return old !== undefined && now !== undefined && old.id === now.id && old.name === now.name && columnKind(old) === columnKind(now);
+  };
+  const previousKeys = new Set(previousIndexes.map(indexKey));
+  return new Set(nextIndexes.filter((i) => previousKeys.has(indexKey(i)) && referencedColumns(i).every(isStable)).map(indexKey));
 }
 
 async function run(executor: Executor, statements: readonly string[]): Promise<void> {

@@ -1,7 +1,7 @@
 // The collections API's work: list, view, create, update, delete, truncate, import and scaffolds.
 import { AppError, ValidationError, fieldError, notFound } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';
-import type { Database } from '../db/ports.js';
+import type { Database, Trx } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type QueryColumn, type QuerySchema, type RequestInfo } from '../query/index.js';
 import { buildCollection, type BuildContext } from './definition.js';
 import { parseIndex, type ParsedIndex } from './indexes/index.js';
@@ -45,7 +45,7 @@ const LIST_SCHEMA: QuerySchema = {
 const parsedIndexes = (c: Collection): ParsedIndex[] => c.indexes.map((text) => ({ ...parseIndex(text), table: c.name }));
 
 export function createCollectionService({ database, registry, secrets }: CollectionServiceDeps): CollectionService {
-  const buildContext = (extra: Partial<BuildContext> = {}): BuildContext => ({ find: (x) => registry.get(x), secrets, ...extra });
+  const buildContext = (extra: Partial<BuildContext> = {}): BuildContext => ({ find: (x) => registry.get(x), all: () => registry.all(), secrets, ...extra });
 
   function mustFind(idOrName: string): Collection {
     const c = registry.get(idOrName);
@@ -64,18 +64,30 @@ export function createCollectionService({ database, registry, secrets }: Collect
     return json;
   }
 
-  /** Runs a schema plan and the collection row write in one unit, then refreshes the registry. */
-  async function commit(plan: SchemaPlan, write: (trx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<void>): Promise<void> {
+  /**
+   * Runs a schema plan and the collection row write in one unit, then refreshes the registry.
+   * A unique violation is the rows breaking a new index, or (in the row write) another node having
+   * saved the same collection id since this registry last loaded.
+   */
+  async function commit(plan: SchemaPlan, failure: string, write: (trx: Trx) => Promise<void>): Promise<void> {
+    let isWritingRow = false;
     try {
       await database.transaction(async (trx) => {
-        await applyPlan(database, trx, plan, () => write(trx));
+        await applyPlan(database, trx, plan, async () => {
+          isWritingRow = true;
+          await write(trx);
+          isWritingRow = false;
+        });
       });
     } catch (err) {
       const violation = database.dialect.translateError(err);
+      if (violation?.kind === 'unique' && isWritingRow) {
+        throw new ValidationError(failure, { id: fieldError('validation_pk_invalid', 'The collection id is invalid or already exists.') }, { cause: err });
+      }
       if (violation?.kind === 'unique') {
-        throw new ValidationError('Failed to save collection.', {
+        throw new ValidationError(failure, {
           indexes: fieldError('validation_invalid_index_expression', 'The existing records break a unique index.'),
-        });
+        }, { cause: err });
       }
       throw err;
     } finally {
@@ -85,14 +97,14 @@ export function createCollectionService({ database, registry, secrets }: Collect
 
   async function create(body: unknown, options: { allowSystem?: boolean } = {}): Promise<CollectionJson> {
     const { collection, indexes } = buildCollection(body, null, buildContext(options));
-    await commit(planCreate(database, collection, indexes), (trx) => registry.save(trx, collection, true));
+    await commit(planCreate(database, collection, indexes), 'Failed to create collection.', (trx) => registry.save(trx, collection, true));
     return toJson(registry.get(collection.id)!);
   }
 
   async function update(idOrName: string, body: unknown): Promise<CollectionJson> {
     const previous = mustFind(idOrName);
     const { collection, indexes } = buildCollection(body, previous, buildContext());
-    await commit(planUpdate(database, previous, parsedIndexes(previous), collection, indexes), (trx) => registry.save(trx, collection, false));
+    await commit(planUpdate(database, previous, parsedIndexes(previous), collection, indexes), 'Failed to update collection.', (trx) => registry.save(trx, collection, false));
     return toJson(registry.get(collection.id)!);
   }
 
@@ -107,7 +119,7 @@ export function createCollectionService({ database, registry, secrets }: Collect
     if (referencing.length) {
       throw new AppError('bad_request', `The collection is still referenced by ${referencing.map((r) => r.name).join(', ')}.`);
     }
-    await commit(planDrop(database, c), (trx) => registry.remove(trx, c.id));
+    await commit(planDrop(database, c), 'Failed to delete collection.', (trx) => registry.remove(trx, c.id));
   }
 
   async function truncate(idOrName: string): Promise<void> {

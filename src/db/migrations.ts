@@ -2,7 +2,7 @@
 // Applied names are kept in `_migrations`; each runs in its own transaction where DDL allows it.
 import { sql } from 'kysely';
 import { nowDate } from '../core/time.js';
-import type { Database } from './ports.js';
+import type { Database, Executor } from './ports.js';
 
 export interface Migration {
   readonly name: string;
@@ -17,8 +17,8 @@ export interface MigrationStatus {
 
 const MIGRATIONS_TABLE = '_migrations';
 
-async function run(database: Database, statements: readonly string[]): Promise<void> {
-  for (const s of statements) await sql.raw(s).execute(database.db);
+async function run(executor: Executor, statements: readonly string[]): Promise<void> {
+  for (const s of statements) await sql.raw(s).execute(executor);
 }
 
 /** System tables: collections, settings, sessions. */
@@ -27,7 +27,9 @@ export const systemTablesMigration: Migration = {
   async up(database) {
     const d = database.dialect;
     const q = d.quoteIdent;
-    await run(database, [
+    // NOTE: one transaction, so that a crash half-way leaves nothing to trip over on the next start
+    // (SQLite and PostgreSQL; MariaDB commits each statement).
+    await database.transaction((trx) => run(trx, [
       ...d.createTable('_collections', [
         { name: 'id', kind: 'id' }, { name: 'system', kind: 'bool' }, { name: 'type', kind: 'text' },
         { name: 'name', kind: 'text' }, { name: 'fields', kind: 'text' }, { name: 'indexes', kind: 'text' },
@@ -47,17 +49,17 @@ export const systemTablesMigration: Migration = {
       d.engine === 'mysql'
         ? `CREATE INDEX ${q('idx__sessions_record')} ON ${q('_sessions')} (${q('collectionId')}(64), ${q('recordId')}(64))`
         : `CREATE INDEX ${q('idx__sessions_record')} ON ${q('_sessions')} (${q('collectionId')}, ${q('recordId')})`,
-    ]);
+    ]));
   },
   async down(database) {
-    await run(database, ['_sessions', '_params', '_collections'].flatMap((t) => database.dialect.dropTable(t)));
+    await database.transaction((trx) => run(trx, ['_sessions', '_params', '_collections'].flatMap((t) => database.dialect.dropTable(t))));
   },
 };
 
 async function ensureMigrationsTable(database: Database): Promise<void> {
   const tables = await database.dialect.listTables(database.db);
   if (tables.includes(MIGRATIONS_TABLE)) return;
-  await run(database, database.dialect.createTable(MIGRATIONS_TABLE, [{ name: 'id', kind: 'id' }, { name: 'applied', kind: 'text' }]));
+  await run(database.db, database.dialect.createTable(MIGRATIONS_TABLE, [{ name: 'id', kind: 'id' }, { name: 'applied', kind: 'text' }]));
 }
 
 async function appliedNames(database: Database): Promise<Map<string, string>> {

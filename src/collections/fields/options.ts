@@ -111,12 +111,12 @@ export function normalizeField(input: unknown, errors: OptionErrors, opts: Norma
   }
   const read = new OptionReader(input, errors);
   const name = read.string('name', '', 100);
-  if (name === '') errors.name = fieldError('validation_required', 'Cannot be blank.');
-  else if (!NAME_PATTERN.test(name)) errors.name = fieldError('validation_invalid_format', 'Invalid value format.');
-  else {
-    const reserved = reservedFieldNameError(name, opts.isAuth);
-    if (reserved) errors.name = reserved;
-  }
+  // The reader's own error (not a string, too long) comes first.
+  const nameError = errors.name
+    ?? (name === '' ? fieldError('validation_required', 'Cannot be blank.') : null)
+    ?? (NAME_PATTERN.test(name) ? null : fieldError('validation_invalid_format', 'Invalid value format.'))
+    ?? reservedFieldNameError(name, opts.isAuth);
+  if (nameError) errors.name = nameError;
   const type = input.type as FieldType;
   if (!FIELD_TYPES.includes(type)) {
     errors.type = fieldError('validation_invalid_value', 'Invalid field type.');
