@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dropIndexDdl, indexDdl, mysqlGeneratedColumnName, type ColumnKinds } from './ddl.js';
 import { parseIndex } from './parse.js';
 
-const BIN = 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+const BIN = 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin';
 
 describe('indexDdl / dropIndexDdl: statements per engine', () => {
   it.each<{

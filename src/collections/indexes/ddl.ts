@@ -25,10 +25,10 @@ const MYSQL_FIXED_KEY_BYTES: Readonly<Record<IndexColumnKind, number>> = {
 };
 /** Types of MariaDB's stand-in columns, matching the source column; text compares bytewise. */
 const MYSQL_GENERATED_TYPES: Readonly<Record<IndexColumnKind, string>> = {
-  id: 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
-  text: 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
-  json: 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
-  jsonArray: 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin',
+  id: 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin',
+  text: 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin',
+  json: 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin',
+  jsonArray: 'LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin',
   number: 'DOUBLE',
   bool: 'TINYINT(1)',
 };

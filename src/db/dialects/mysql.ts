@@ -1,4 +1,4 @@
-// MySQL/MariaDB (mysql2): utf8mb4_bin tables give bytewise compares; DDL commits implicitly here.
+// MySQL/MariaDB (mysql2): utf8mb4_nopad_bin tables give bytewise compares (trailing spaces count, as in SQLite); DDL commits implicitly here.
 import { createPool } from 'mysql2';
 import { Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
 import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor } from '../ports.js';
@@ -29,7 +29,7 @@ export const mysqlAdapter: DialectAdapter = {
     `CREATE TABLE ${q(table)} (${[
       ...columns.map((c) => `${q(c.name)} ${COLUMN_TYPES[c.kind]}`),
       '`_rowid_` BIGINT NOT NULL AUTO_INCREMENT UNIQUE',
-    ].join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ].join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin`,
   ],
   addColumn: (table, c) => [`ALTER TABLE ${q(table)} ADD COLUMN ${q(c.name)} ${COLUMN_TYPES[c.kind]}`],
   dropColumn: (table, column) => [`ALTER TABLE ${q(table)} DROP COLUMN ${q(column)}`],
@@ -68,14 +68,14 @@ export const mysqlAdapter: DialectAdapter = {
     if (e.errno === 1048) return { kind: 'not_null', columns: [/Column '([^']+)'/.exec(e.message)?.[1] ?? ''], index: null };
     return null;
   },
-  // NOTE: utf8mb4_bin is case-sensitive, so both sides are lowered, ASCII letters only as in SQLite.
+  // NOTE: binary collations are case-sensitive, so both sides are lowered, ASCII letters only as in SQLite.
   like: (left: RawBuilder<unknown>, right: RawBuilder<unknown>) => sql`${asciiLower(left)} LIKE ${asciiLower(right)}`,
   lower: (value) => asciiLower(value),
-  // NOTE: utf8mb4_bin pads with spaces ('a' = 'a '); an explicit no-pad collation on the literal
-  // makes every compare against it bytewise, as in SQLite.
+  // NOTE: a literal takes the connection's collation, which may pad with spaces ('a' = 'a '); the
+  // explicit no-pad collation keeps every compare bytewise, as in SQLite and as the tables are.
   param: (value, kind) =>
     kind === 'text' ? sql`(${value} COLLATE utf8mb4_nopad_bin)` : sql`${kind === 'bool' && typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
-  castText: (value) => sql`CAST(${value} AS CHAR)`,
+  castText: (value) => sql`(CAST(${value} AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_nopad_bin)`,
   nullSafeEquals: (left, right, negate) => (negate ? sql`NOT (${left} <=> ${right})` : sql`${left} <=> ${right}`),
   boolFromDb: (value: unknown) => value === 1 || value === true || value === '1',
   boolToDb: (value: boolean) => (value ? 1 : 0),
