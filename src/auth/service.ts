@@ -31,6 +31,8 @@ export interface AuthService {
   issueToken(collection: Collection, record: StoredRecord, client: Omit<ClientInfo, 'request'>): Promise<string>;
   /** Drops every cached token of a record (after a change or a revocation). */
   forgetRecord(collectionId: string, recordId: string): void;
+  /** Deletes a session: its tokens count as a guest from the next request on. */
+  revokeSession(sessionId: string): Promise<void>;
 }
 
 export interface AuthServiceDeps {
@@ -52,10 +54,15 @@ const CACHE_TTL_MS = 60_000;
 interface CachedAuth {
   readonly state: AuthState;
   readonly expiresAt: number;
+  /** The collection version the token was verified against: any change (a new secret, a delete) means recheck. */
+  readonly collection: Collection;
 }
 
 export function createAuthService({ registry, records, sessions, secrets, passwords }: AuthServiceDeps): AuthService {
   const cache = new LRUCache<string, CachedAuth>({ max: 10_000, ttl: CACHE_TTL_MS });
+  // Bumped by every drop from the cache: a lookup that read the database before a drop must not
+  // cache what it read (the change or revocation may have landed just after its reads).
+  let generation = 0;
 
   function authCollection(idOrName: string): Collection & { auth: NonNullable<Collection['auth']> } {
     const collection = registry.get(idOrName);
@@ -66,10 +73,15 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   const signingKey = (collection: Collection & { auth: NonNullable<Collection['auth']> }, record: StoredRecord): string =>
     String(record.tokenKey ?? '') + secrets.open(collection.auth.authToken.secret);
 
-  function forgetRecord(collectionId: string, recordId: string): void {
+  function forgetWhere(matches: (state: AuthState) => boolean): void {
+    generation++;
     for (const [token, entry] of cache.entries()) {
-      if (entry.state.collectionId === collectionId && entry.state.record.id === recordId) cache.delete(token);
+      if (matches(entry.state)) cache.delete(token);
     }
+  }
+
+  function forgetRecord(collectionId: string, recordId: string): void {
+    forgetWhere((state) => state.collectionId === collectionId && state.record.id === recordId);
   }
 
   // A changed or deleted auth record may have a new tokenKey or be gone: its cached tokens must go.
@@ -80,9 +92,10 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   async function authenticate(token: string): Promise<AuthState | null> {
     const cached = cache.get(token);
     if (cached) {
-      if (cached.expiresAt > Date.now()) return cached.state;
+      if (cached.expiresAt > Date.now() && registry.get(cached.state.collectionId) === cached.collection) return cached.state;
       cache.delete(token);
     }
+    const startedAt = generation;
     const claims = peekAuthClaims(token);
     if (!claims || claims.exp * 1000 <= Date.now()) return null;
     const collection = registry.get(claims.collectionId);
@@ -101,7 +114,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       refreshable: claims.refreshable,
     };
     const sessionEnd = session.expires === '' ? Number.POSITIVE_INFINITY : Date.parse(session.expires.replace(' ', 'T'));
-    cache.set(token, { state, expiresAt: Math.min(claims.exp * 1000, sessionEnd) });
+    if (generation === startedAt) cache.set(token, { state, expiresAt: Math.min(claims.exp * 1000, sessionEnd), collection });
     return state;
   }
 
@@ -134,6 +147,10 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     authenticate,
     issueToken,
     forgetRecord,
+    async revokeSession(sessionId) {
+      await sessions.revoke(sessionId);
+      forgetWhere((state) => state.sessionId === sessionId);
+    },
     async authWithPassword(idOrName, rawBody, client) {
       const collection = authCollection(idOrName);
       if (!collection.auth.passwordAuth.enabled) throw new AppError('forbidden', 'The collection is not configured to allow password authentication.');
@@ -164,7 +181,11 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (!caller) throw new AppError('unauthorized', 'The request requires valid record authorization token.');
       if (caller.collectionId !== collection.id) throw new AppError('forbidden', 'The request requires valid auth record of the current collection.');
       const record = await records.findStored(collection, caller.record.id);
-      if (!record) throw new AppError('not_found');
+      // The record went without a change event (a truncate): the caller no longer exists, so it is a guest.
+      if (!record) {
+        forgetRecord(collection.id, caller.record.id);
+        throw new AppError('unauthorized', 'The request requires valid record authorization token.');
+      }
       if (!caller.refreshable) return reply(collection, record, caller.token);
       const token = signAuthToken(signingKey(collection, record), { id: record.id, collectionId: collection.id, refreshable: true, sid: caller.sessionId }, collection.auth.authToken.duration);
       return reply(collection, record, token);
