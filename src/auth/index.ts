@@ -1,5 +1,5 @@
 // Auth: password hashing, sessions, tokens and the sign-in routes.
-export type { AuthReply, AuthService, AuthServiceDeps, ClientInfo } from './service.js';
+export type { AuthMethods, AuthReply, AuthService, AuthServiceDeps, ClientInfo } from './service.js';
 /** Password sign-in, refresh and the per-request token check. */
 export { createAuthService } from './service.js';
 /** Argon2id, with input capped before hashing. */

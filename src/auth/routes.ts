@@ -18,6 +18,9 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
       request: requestInfo(req, 'password'),
     }));
 
+  app.get<{ Params: Params }>('/collections/:collection/auth-methods', { schema: { params } }, (req) =>
+    auth.authMethods(req.params.collection));
+
   app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req) =>
     auth.authRefresh(req.params.collection, req.auth));
 };

@@ -33,6 +33,19 @@ export interface AuthService {
   forgetRecord(collectionId: string, recordId: string): void;
   /** Deletes a session: its tokens count as a guest from the next request on. */
   revokeSession(sessionId: string): Promise<void>;
+  /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
+  authMethods(collection: string): AuthMethods;
+}
+
+export interface AuthMethods {
+  readonly password: { readonly enabled: boolean; readonly identityFields: readonly string[] };
+  readonly oauth2: { readonly enabled: boolean; readonly providers: readonly unknown[] };
+  readonly mfa: { readonly enabled: boolean; readonly duration: number };
+  readonly otp: { readonly enabled: boolean; readonly duration: number };
+  /** Legacy keys older SDKs read. */
+  readonly authProviders: readonly unknown[];
+  readonly usernamePassword: boolean;
+  readonly emailPassword: boolean;
 }
 
 export interface AuthServiceDeps {
@@ -147,6 +160,20 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     authenticate,
     issueToken,
     forgetRecord,
+    authMethods(idOrName) {
+      const { auth } = authCollection(idOrName);
+      const password = auth.passwordAuth;
+      // TODO(#6): OAuth2 providers (with state and PKCE values) once sign-in with them exists.
+      return {
+        password: { enabled: password.enabled, identityFields: password.identityFields },
+        oauth2: { enabled: false, providers: [] },
+        mfa: { enabled: auth.mfa.enabled, duration: auth.mfa.duration },
+        otp: { enabled: auth.otp.enabled, duration: auth.otp.duration },
+        authProviders: [],
+        usernamePassword: password.enabled && password.identityFields.includes('username'),
+        emailPassword: password.enabled && password.identityFields.includes('email'),
+      };
+    },
     async revokeSession(sessionId) {
       await sessions.revoke(sessionId);
       forgetWhere((state) => state.sessionId === sessionId);

@@ -1,3 +1,4 @@
+import PocketBase from 'pocketbase';
 // Auth tokens over plain HTTP (API.md §2, §6): the JWT's claims and lifetime, every unusable token
 // acting as a guest, refresh, revocation (password change, delete, session removal, new secret)
 // and the auth-with-password errors.
@@ -312,3 +313,28 @@ for (const engine of availableEngines()) {
     });
   });
 }
+
+describe('auth-methods', () => {
+  const sqlite = availableEngines().find((e) => e.name === 'sqlite')!;
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ engine: sqlite }); });
+  afterAll(() => t?.close());
+
+  it('lists the password method as the SDK reads it', async () => {
+    const pb = new PocketBase(t.url);
+    pb.autoCancellation(false);
+    const methods = await pb.collection('users').listAuthMethods();
+    expect(methods.password).toEqual({ enabled: true, identityFields: ['email'] });
+    expect(methods.oauth2.enabled).toBe(false);
+    expect(methods.mfa.enabled).toBe(false);
+    expect(methods.otp.enabled).toBe(false);
+  });
+
+  it('answers 404 for a collection that is not an auth collection', async () => {
+    const token = await t.superuserToken();
+    await t.post('/api/collections', { name: 'things', fields: [{ name: 'x', type: 'text' }] }, { token });
+    const res = await t.get('/api/collections/things/auth-methods');
+    expect(res.status).toBe(404);
+    expect(res.body.message).toBe('Missing or invalid auth collection context.');
+  });
+});
