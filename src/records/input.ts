@@ -15,8 +15,10 @@ export interface PreparedInput {
   readonly record: Record<string, unknown>;
   /** Names of the fields the body changed, autodates included. */
   readonly changed: ReadonlySet<string>;
-  /** The plain password when the body sets one (to hash before storing). */
+  /** The auth collection's new plain `password` when the body sets one (the form checks it). */
   readonly newPassword: string | null;
+  /** Every password-type field the body sets, as plain text: each is hashed before storing. */
+  readonly plainPasswords: ReadonlyMap<string, string>;
   readonly errors: Record<string, FieldError>;
 }
 
@@ -44,10 +46,22 @@ export function autogenerate(pattern: string): string | null {
   return randomString(Number(m[2]), expandCharset(m[1]!));
 }
 
+/** True when a string (or any string in a list) holds U+0000. */
+export function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  return Array.isArray(value) && value.some((v) => typeof v === 'string' && v.includes('\u0000'));
+}
+
 function applyField(field: Field, raw: unknown, errors: Record<string, FieldError>): unknown {
   const prepared = prepareValue(field, raw);
   if (!prepared.ok) {
     errors[field.name] = prepared.error;
+    return zeroValue(field);
+  }
+  // NOTE: PostgreSQL text cannot hold NUL; refuse it on every engine so a value means the same
+  // everywhere (JSON fields are stored escaped, so they keep it).
+  if (field.type !== 'json' && hasNul(prepared.value)) {
+    errors[field.name] = fieldError('validation_invalid_value', 'Must not contain NUL characters.');
     return zeroValue(field);
   }
   return prepared.value;
@@ -62,7 +76,7 @@ export function prepareInput(plan: CollectionPlan, base: StoredRecord | null, bo
   const record: Record<string, unknown> = {};
   const changed = new Set<string>();
   const errors: Record<string, FieldError> = {};
-  let newPassword: string | null = null;
+  const plainPasswords = new Map<string, string>();
 
   for (const field of plan.collection.fields) {
     const has = Object.prototype.hasOwnProperty.call(body, field.name);
@@ -75,7 +89,7 @@ export function prepareInput(plan: CollectionPlan, base: StoredRecord | null, bo
     const value = applyField(field, body[field.name], errors);
     if (field.type === 'password') {
       if (value === '') continue; // an empty password on update means "unchanged"
-      newPassword = value as string;
+      plainPasswords.set(field.name, value as string);
     }
     record[field.name] = value;
     changed.add(field.name);
@@ -91,8 +105,9 @@ export function prepareInput(plan: CollectionPlan, base: StoredRecord | null, bo
   }
 
   if (isCreate) fillGenerated(plan, record, changed);
-  validateAll(plan, record, newPassword, errors);
-  return { record, changed, newPassword, errors };
+  validateAll(plan, record, plainPasswords, errors);
+  const newPassword = plan.collection.type === 'auth' ? (plainPasswords.get('password') ?? null) : null;
+  return { record, changed, newPassword, plainPasswords, errors };
 }
 
 function fillGenerated(plan: CollectionPlan, record: Record<string, unknown>, changed: Set<string>): void {
@@ -106,12 +121,13 @@ function fillGenerated(plan: CollectionPlan, record: Record<string, unknown>, ch
   }
 }
 
-function validateAll(plan: CollectionPlan, record: Record<string, unknown>, newPassword: string | null, errors: Record<string, FieldError>): void {
+function validateAll(plan: CollectionPlan, record: Record<string, unknown>, plainPasswords: ReadonlyMap<string, string>, errors: Record<string, FieldError>): void {
   for (const field of plan.collection.fields) {
     if (errors[field.name]) continue;
-    // The stored password is a hash: only a new plain password (or a missing one) is validated.
-    if (field.type === 'password' && newPassword === null && record[field.name] !== '') continue;
-    const error = validateValue(field, field.type === 'password' ? (newPassword ?? '') : record[field.name]);
+    const plain = field.type === 'password' ? plainPasswords.get(field.name) : undefined;
+    // A stored password is a hash: only a new plain password (or a missing one) is validated.
+    if (field.type === 'password' && plain === undefined && record[field.name] !== '') continue;
+    const error = validateValue(field, field.type === 'password' ? (plain ?? '') : record[field.name]);
     if (error) errors[field.name] = error;
   }
 }

@@ -7,7 +7,7 @@ import { AppError, ValidationError, fieldError, type FieldError } from '../core/
 import { randomString } from '../core/ids.js';
 import type { Database, Executor } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
-import { mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
+import { hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
 import { planFor, readRow, serializeRecord, type CollectionPlan, type CompiledRule, type StoredRecord, type Viewer } from './plan.js';
 import { allOf, ruleCondition } from './rules.js';
 
@@ -57,8 +57,8 @@ const CREATE_FAILED = 'Failed to create record.';
 const UPDATE_FAILED = 'Failed to update record.';
 const BAD_BODY = 'Failed to load the submitted data due to invalid formatting.';
 const REQUIRED_REFERENCE = 'The record cannot be deleted because it is part of a required reference in another record.';
-// Cascades stop here: deeper chains are almost certainly cycles.
-const MAX_CASCADE_DEPTH = 16;
+// A bound on cascade recursion (each level is a deleted record, so cycles end well before it).
+const MAX_CASCADE_DEPTH = 1000;
 
 function asBody(body: unknown): Readonly<Record<string, unknown>> {
   if (body === undefined || body === null) return {};
@@ -97,6 +97,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   }
 
   async function selectOne(executor: Executor, plan: CollectionPlan, id: string, condition: ReturnType<typeof ruleCondition>): Promise<StoredRecord | null> {
+    if (hasNul(id)) return null; // no stored value holds NUL, and PostgreSQL refuses it as a parameter
     let query = executor.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', id);
     if (condition) query = query.where(condition);
     const row = await query.limit(1).executeTakeFirst();
@@ -146,10 +147,9 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   }
 
   async function hashSecrets(plan: CollectionPlan, input: PreparedInput, rotateTokenKey: boolean): Promise<void> {
+    // Every password-type field is stored hashed, not only the auth `password` (SECURITY).
+    for (const [name, plain] of input.plainPasswords) input.record[name] = await passwords.hash(plain);
     if (plan.collection.type !== 'auth') return;
-    if (input.newPassword !== null) {
-      input.record.password = await passwords.hash(input.newPassword);
-    }
     if (rotateTokenKey) {
       input.record.tokenKey = randomString(50, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
       (input.changed as Set<string>).add('tokenKey');
@@ -243,17 +243,20 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   /** Deletes one record and resolves every reference to it; returns all records deleted. */
   async function deleteWithReferences(trx: Executor, plan: CollectionPlan, record: StoredRecord, depth: number): Promise<RecordChange[]> {
     if (depth > MAX_CASCADE_DEPTH) throw new AppError('bad_request', 'The delete cascades too deep.');
+    // As PocketBase does, the row goes before its references are resolved: a reference cycle
+    // (A <-> B, or a long self-referencing chain) then ends instead of coming back to this record.
+    await trx.deleteFrom(plan.table).where('id', '=', record.id).execute();
+    if (plan.collection.type === 'auth') {
+      await trx.deleteFrom('_sessions').where('collectionId', '=', plan.collection.id).where('recordId', '=', record.id).execute();
+    }
     const changes: RecordChange[] = [];
     for (const other of registry.all()) {
+      if (other.type === 'view') continue; // views have no rows of their own to change
       const otherPlan = planFor(other);
       for (const field of other.fields) {
         if (field.type !== 'relation' || field.collectionId !== plan.collection.id) continue;
         changes.push(...(await resolveReferences(trx, otherPlan, field, record.id, depth)));
       }
-    }
-    await trx.deleteFrom(plan.table).where('id', '=', record.id).execute();
-    if (plan.collection.type === 'auth') {
-      await trx.deleteFrom('_sessions').where('collectionId', '=', plan.collection.id).where('recordId', '=', record.id).execute();
     }
     changes.push({ action: 'delete', collection: plan.collection, record });
     return changes;
@@ -315,7 +318,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     findStored: (collection, id) => selectOne(db, planFor(collection), id, null),
     async findByField(collection, field, value, options = {}) {
       const plan = planFor(collection);
-      if (!plan.fields.has(field)) return null;
+      if (!plan.fields.has(field) || hasNul(value)) return null;
       const column = `${plan.table}.${field}`;
       let query = db.selectFrom(plan.table).selectAll(plan.table);
       query = options.ignoreCase
