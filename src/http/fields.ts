@@ -12,11 +12,29 @@ const newNode = (all = false): FieldNode => ({ all, children: new Map(), excerpt
 const EXCERPT = /^(.*):excerpt\(\s*(\d+)\s*(?:,\s*(true|false|1|0|t|f)\s*)?\)$/i;
 const MAX_FIELDS_LENGTH = 4000;
 
+/** Splits on commas outside parentheses, so `body:excerpt(200,true)` stays one part. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth = Math.max(0, depth - 1);
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
 /** Parses the parameter into a tree; null means "everything" (empty or unusable input). */
 export function parseFields(text: string): FieldNode | null {
   if (text.trim() === '' || text.length > MAX_FIELDS_LENGTH) return null;
   const root = newNode();
-  for (const rawPart of text.split(',')) {
+  for (const rawPart of splitTopLevel(text)) {
     let part = rawPart.trim();
     if (part === '') continue;
     let excerpt: FieldNode['excerpt'] = null;

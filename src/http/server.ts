@@ -1,6 +1,7 @@
 // The one Fastify instance: body parsing and limits, request ids, CORS, the `fields` picker, and the
 // single error path that turns anything thrown (ours or Fastify's) into PocketBase's error shape.
 import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
@@ -18,6 +19,19 @@ export interface HttpServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+/** Requests Node refuses before Fastify sees them (oversized headers, garbage) still get the error shape. */
+function writeClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({ status, message: tooLarge ? 'Request header fields too large.' : 'Something went wrong while processing your request.', data: {} });
+  socket.end(`HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
 const BAD_BODY = 'Failed to load the submitted data due to invalid formatting.';
 
 /** Fastify's own failures, as the codes clients see. */
@@ -66,6 +80,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     trustProxy: proxies.length > 0 ? [...proxies] : false,
+    // NOTE: long filters travel in the URL; Node's default 16 KiB header limit would cut them off
+    // long before the filter limits answer (PocketBase allows about 1 MiB).
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    clientErrorHandler: writeClientError,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });

@@ -118,3 +118,16 @@ describe('multipart bodies', () => {
     expect(((await res.json()) as { message: string }).message).toBe('Failed to load the submitted data due to invalid formatting.');
   });
 });
+
+describe('oversized request heads', () => {
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ engine: sqlite }); });
+  afterAll(() => t?.close());
+
+  it('answers 431 in the error shape past 1 MiB of headers and keeps serving', async () => {
+    const res = await t.get(`/api/health?pad=${'x'.repeat(1100 * 1024)}`);
+    expect(res.status).toBe(431);
+    expect(res.body).toEqual({ status: 431, message: 'Request header fields too large.', data: {} });
+    expect((await t.get('/api/health')).status).toBe(200);
+  });
+});
