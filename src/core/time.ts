@@ -24,6 +24,13 @@ export function parseDate(input: string): string | null {
     iso = `${m[1]}T${m[2]}${m[3] ?? 'Z'}`;
   }
   const time = Date.parse(iso);
-  if (Number.isNaN(time)) return null;
+  if (Number.isNaN(time) || !isRealCalendarDay(iso.slice(0, 10))) return null;
   return formatDate(new Date(time));
+}
+
+// Date.parse rolls 2024-02-30 over to March; PocketBase refuses a day the month does not have.
+function isRealCalendarDay(day: string): boolean {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
 }
