@@ -44,9 +44,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   try {
     const secrets = createSecretBox(config.secret);
     const registry = createCollectionRegistry(database);
-    const collections = createCollectionService({ database, registry, secrets });
     const passwords = createArgon2Hasher();
     const records = createRecordService({ database, registry, passwords });
+    const collections = createCollectionService({ database, registry, secrets, truncateRecords: (c) => records.truncate(c) });
     const sessions = createSessionStore(database);
     const auth = createAuthService({ registry, records, sessions, secrets, passwords });
     const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry)];

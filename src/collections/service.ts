@@ -25,6 +25,8 @@ export interface CollectionService {
 }
 
 export interface CollectionServiceDeps {
+  /** Deletes every record with the records module's reference and session handling. */
+  readonly truncateRecords: (collection: Collection) => Promise<void>;
   readonly database: Database;
   readonly registry: CollectionRegistry;
   readonly secrets: SecretBox;
@@ -44,7 +46,7 @@ const LIST_SCHEMA: QuerySchema = {
 
 const parsedIndexes = (c: Collection): ParsedIndex[] => c.indexes.map((text) => ({ ...parseIndex(text), table: c.name }));
 
-export function createCollectionService({ database, registry, secrets }: CollectionServiceDeps): CollectionService {
+export function createCollectionService({ database, registry, secrets, truncateRecords }: CollectionServiceDeps): CollectionService {
   const buildContext = (extra: Partial<BuildContext> = {}): BuildContext => ({ find: (x) => registry.get(x), all: () => registry.all(), secrets, ...extra });
 
   function mustFind(idOrName: string): Collection {
@@ -125,7 +127,7 @@ export function createCollectionService({ database, registry, secrets }: Collect
   async function truncate(idOrName: string): Promise<void> {
     const c = mustFind(idOrName);
     if (c.type === 'view') throw new AppError('bad_request', 'View collections cannot be truncated.');
-    await database.db.deleteFrom(c.name).execute();
+    await truncateRecords(c);
   }
 
   async function importCollections(body: unknown): Promise<void> {

@@ -110,7 +110,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
 
   app.addHook('preSerialization', async (req, reply, payload) => {
-    const fields = (req.query as { fields?: unknown } | undefined)?.fields;
+    const raw = (req.query as { fields?: unknown } | undefined)?.fields;
+    const fields = Array.isArray(raw) ? raw[0] : raw;
     if (typeof fields !== 'string' || reply.statusCode < 200 || reply.statusCode >= 300) return payload;
     const tree = parseFields(fields);
     return tree ? pickFields(payload, tree) : payload;

@@ -30,7 +30,7 @@ const badParam = (): AppError => new AppError('bad_request');
 
 function intParam(value: unknown, fallback: number): number {
   if (value === undefined || value === '') return fallback;
-  const text = Array.isArray(value) ? value[value.length - 1] : value;
+  const text = Array.isArray(value) ? value[0] : value;
   if (typeof text !== 'string' && typeof text !== 'number') throw badParam();
   const n = Number(text);
   // NOTE: PocketBase's strconv.Atoi refuses what overflows; past 2^53 the offset would not be exact.
@@ -40,7 +40,7 @@ function intParam(value: unknown, fallback: number): number {
 
 function boolParam(value: unknown): boolean {
   if (value === undefined || value === '') return false;
-  const text = String(Array.isArray(value) ? value[value.length - 1] : value).toLowerCase();
+  const text = String(Array.isArray(value) ? value[0] : value).toLowerCase();
   if (['1', 'true', 't'].includes(text)) return true;
   if (['0', 'false', 'f'].includes(text)) return false;
   throw badParam();
@@ -48,7 +48,7 @@ function boolParam(value: unknown): boolean {
 
 function textParam(value: unknown): string {
   if (value === undefined) return '';
-  if (Array.isArray(value)) return value.map(String).join(',');
+  if (Array.isArray(value)) return value.length === 0 ? '' : String(value[0]);
   return String(value);
 }
 

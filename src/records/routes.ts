@@ -18,17 +18,24 @@ const recordParams = {
   properties: { collection: collectionParam, id: { type: 'string', minLength: 1, maxLength: 255 } },
   required: ['collection', 'id'],
 } as const;
-// Values arrive as strings; parseListParams gives a 400 for non-numbers, so the schema only bounds size.
+// Values arrive as strings (a repeated key as a list, of which the first counts, as in PocketBase);
+// parseListParams gives a 400 for non-numbers, so the schema only bounds sizes.
+const scalarOrList = (maxLength: number) => ({
+  anyOf: [
+    { type: 'string', maxLength },
+    { type: 'array', maxItems: 50, items: { type: 'string', maxLength } },
+  ],
+}) as const;
 const listQuery = {
   type: 'object',
   properties: {
-    page: { type: 'string', maxLength: 20 },
-    perPage: { type: 'string', maxLength: 20 },
-    sort: { type: 'string', maxLength: 4000 },
-    filter: { type: 'string', maxLength: 100_000 },
-    skipTotal: { type: 'string', maxLength: 10 },
-    fields: { type: 'string', maxLength: 4000 },
-    expand: { type: 'string', maxLength: 4000 },
+    page: scalarOrList(20),
+    perPage: scalarOrList(20),
+    sort: scalarOrList(4000),
+    filter: scalarOrList(1_000_000),
+    skipTotal: scalarOrList(10),
+    fields: scalarOrList(4000),
+    expand: scalarOrList(4000),
   },
 } as const;
 

@@ -35,6 +35,8 @@ export interface RecordService {
   create(collection: string, body: unknown, ctx: RecordContext): Promise<RecordJson>;
   update(collection: string, id: string, body: unknown, ctx: RecordContext): Promise<RecordJson>;
   remove(collection: string, id: string, ctx: RecordContext): Promise<void>;
+  /** Deletes every record of a collection, resolving references and sessions as deletes do. */
+  truncate(collection: Collection): Promise<void>;
   /** A stored record with every field (secrets too), or null. For the auth module. */
   findStored(collection: Collection, id: string): Promise<StoredRecord | null>;
   /** The first record whose `field` equals `value` (case-insensitively when asked). */
@@ -174,13 +176,13 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       // TODO(#6): manageRule matches may also set `verified`.
       if (!isSuperuser && input.record.verified === true) errors.verified = mismatch();
     }
+    // Missing related records are reported together with every other field error, as PocketBase does.
+    await checkRelations(db, plan, input, errors);
     failIfErrors(errors, CREATE_FAILED);
     await hashSecrets(plan, input, plan.collection.type === 'auth');
     const record = input.record as StoredRecord;
 
     await database.transaction(async (trx) => {
-      await checkRelations(trx, plan, input, errors);
-      failIfErrors(errors, CREATE_FAILED);
       try {
         await trx.insertInto(plan.table).values(toRow(plan, record, plan.fields.keys())).execute();
       } catch (err) {
@@ -221,13 +223,12 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       }
       rotate = input.newPassword !== null || emailChanged;
     }
+    await checkRelations(db, plan, input, errors);
     failIfErrors(errors, UPDATE_FAILED);
     await hashSecrets(plan, input, rotate);
     const record = input.record as StoredRecord;
 
     await database.transaction(async (trx) => {
-      await checkRelations(trx, plan, input, errors);
-      failIfErrors(errors, UPDATE_FAILED);
       const row = toRow(plan, record, input.changed);
       if (Object.keys(row).length === 0) return;
       try {
@@ -292,7 +293,34 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     emit(changes);
   }
 
+  /** Deletes every record, one by one where references or sessions need resolving, all or nothing. */
+  async function truncate(collection: Collection): Promise<void> {
+    const plan = planFor(collection);
+    if (collection.type === 'view') throw new AppError('bad_request', 'View collections cannot be truncated.');
+    const isReferenced = registry.all().some((c) => c.fields.some((f) => f.type === 'relation' && f.collectionId === collection.id));
+    const changes = await database.transaction(async (trx) => {
+      if (!isReferenced && collection.type !== 'auth') {
+        await trx.deleteFrom(plan.table).execute();
+        return [];
+      }
+      const all: RecordChange[] = [];
+      const gone = new Set<string>();
+      for (const row of await trx.selectFrom(plan.table).selectAll(plan.table).execute()) {
+        const record = readRow(plan, row, dialect);
+        // A cascade from an earlier record may already have taken this one.
+        if (gone.has(record.id)) continue;
+        for (const change of await deleteWithReferences(trx, plan, record, 0)) {
+          all.push(change);
+          if (change.action === 'delete' && change.collection.id === collection.id) gone.add(change.record.id);
+        }
+      }
+      return all;
+    });
+    emit(changes);
+  }
+
   return {
+    truncate,
     async list(idOrName, params, ctx) {
       const plan = mustCollection(idOrName);
       const isSuperuser = ctx.auth?.isSuperuser ?? false;

@@ -2,7 +2,9 @@
 // one per test file and engine; it records every hand-written statement (DDL) the service runs.
 import type { KyselyPlugin, RootOperationNode } from 'kysely';
 import { createCollectionRegistry, createCollectionService, defaultCollectionsMigration, type CollectionRegistry, type CollectionService } from '../../src/collections/index.js';
+import { createArgon2Hasher } from '../../src/auth/index.js';
 import { createSecretBox } from '../../src/core/secret-box.js';
+import { createRecordService } from '../../src/records/index.js';
 import { migrateUp, openDatabase, systemTablesMigration, type Database, type Migration } from '../../src/db/index.js';
 import type { TestDatabase, TestEngine } from '../helpers/engines.js';
 
@@ -25,7 +27,8 @@ export function openHarness(url: string, drop: () => Promise<void> = async () =>
   const statements: string[] = [];
   const database = recording(openDatabase(url), statements);
   const registry = createCollectionRegistry(database);
-  const service = createCollectionService({ database, registry, secrets: createSecretBox(TEST_SECRET) });
+  const records = createRecordService({ database, registry, passwords: createArgon2Hasher() });
+  const service = createCollectionService({ database, registry, secrets: createSecretBox(TEST_SECRET), truncateRecords: (c) => records.truncate(c) });
   return {
     database,
     registry,

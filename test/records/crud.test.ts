@@ -219,3 +219,22 @@ for (const engine of availableEngines()) {
     });
   });
 }
+
+describe('repeated list parameters', () => {
+  const sqlite = availableEngines().find((e) => e.name === 'sqlite')!;
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ engine: sqlite });
+    const token = await t.superuserToken();
+    await t.post('/api/collections', { name: 'rep', listRule: '', createRule: '', fields: [{ name: 'n', type: 'number' }] }, { token });
+    for (const n of [1, 2, 3]) await t.post('/api/collections/rep/records', { n });
+  });
+  afterAll(() => t?.close());
+
+  it('reads the first value of a repeated key, as PocketBase does', async () => {
+    const res = await t.get('/api/collections/rep/records?perPage=1&perPage=50&sort=-n&sort=n&page=2&page=1');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ page: 2, perPage: 1, totalItems: 3 });
+    expect(res.body.items.map((i: { n: number }) => i.n)).toEqual([2]);
+  });
+});

@@ -173,3 +173,36 @@ for (const engine of availableEngines()) {
     });
   });
 }
+
+for (const engine of availableEngines()) {
+  describe(`${engine.name}: truncate`, () => {
+    let t: TestApp;
+    beforeAll(async () => { t = await startTestApp({ engine }); });
+    afterAll(() => t?.close());
+
+    it('resolves references, revokes tokens of truncated users and writes nothing half-way', async () => {
+      const token = await t.superuserToken();
+      const authors = await t.post('/api/collections', { name: 'tr_authors', listRule: '', viewRule: '', createRule: '', fields: [{ name: 'name', type: 'text' }] }, { token });
+      expect(authors.status).toBe(200);
+      const posts = await t.post('/api/collections', {
+        name: 'tr_posts', listRule: '', createRule: '',
+        fields: [{ name: 'title', type: 'text' }, { name: 'author', type: 'relation', collectionId: authors.body.id, maxSelect: 1, cascadeDelete: true }],
+      }, { token });
+      expect(posts.status).toBe(200);
+      const a = await t.post('/api/collections/tr_authors/records', { name: 'A' });
+      await t.post('/api/collections/tr_posts/records', { title: 'p', author: a.body.id });
+      expect((await t.delete('/api/collections/tr_authors/truncate', { token })).status).toBe(204);
+      expect((await t.get('/api/collections/tr_authors/records')).body.totalItems).toBe(0);
+      expect((await t.get('/api/collections/tr_posts/records')).body.totalItems).toBe(0);
+
+      await t.post('/api/collections/users/records', { email: 'tr@example.com', password: 'password-123', passwordConfirm: 'password-123' });
+      const signIn = await t.post('/api/collections/users/auth-with-password', { identity: 'tr@example.com', password: 'password-123' });
+      const userToken = signIn.body.token as string;
+      expect((await t.post('/api/collections/users/auth-refresh', undefined, { token: userToken })).status).toBe(200);
+      expect((await t.delete('/api/collections/users/truncate', { token })).status).toBe(204);
+      expect((await t.post('/api/collections/users/auth-refresh', undefined, { token: userToken })).status).toBe(401);
+      const sessions = await t.app.database.db.selectFrom('_sessions').select('id').where('collectionId', '=', '_pb_users_auth_').execute();
+      expect(sessions).toEqual([]);
+    });
+  });
+}
