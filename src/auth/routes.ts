@@ -10,8 +10,17 @@ const params = {
   required: ['collection'],
 } as const;
 
+const passwordBody = {
+  type: 'object',
+  properties: {
+    identity: { type: 'string', maxLength: 1024 },
+    password: { type: 'string', maxLength: 1024 },
+    identityField: { type: 'string', maxLength: 255 },
+  },
+} as const;
+
 export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app, { auth }) => {
-  app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params } }, (req) =>
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params, body: passwordBody } }, (req) =>
     auth.authWithPassword(req.params.collection, req.body, {
       ip: req.ip,
       userAgent: String(req.headers['user-agent'] ?? ''),

@@ -12,6 +12,13 @@ const idParam = {
   required: ['collection'],
 } as const;
 
+const importBody = {
+  type: 'object',
+  properties: { collections: { type: 'array', maxItems: 1000, items: { type: 'object' } }, deleteMissing: { type: 'boolean' } },
+  required: ['collections'],
+} as const;
+const collectionBody = { type: 'object' } as const;
+
 export const collectionRoutes: FastifyPluginAsync<{ collections: CollectionService }> = async (app, { collections }) => {
   app.addHook('preHandler', async (req) => {
     requireSuperuser(req);
@@ -21,16 +28,16 @@ export const collectionRoutes: FastifyPluginAsync<{ collections: CollectionServi
 
   app.get('/collections/meta/scaffolds', async () => collections.scaffolds());
 
-  app.put('/collections/import', async (req, reply) => {
+  app.put('/collections/import', { schema: { body: importBody } }, async (req, reply) => {
     await collections.importCollections(req.body);
     return reply.code(204).send();
   });
 
-  app.post('/collections', async (req) => collections.create(req.body));
+  app.post('/collections', { schema: { body: collectionBody } }, async (req) => collections.create(req.body));
 
   app.get<{ Params: Params }>('/collections/:collection', { schema: { params: idParam } }, async (req) => collections.view(req.params.collection));
 
-  app.patch<{ Params: Params }>('/collections/:collection', { schema: { params: idParam } }, async (req) =>
+  app.patch<{ Params: Params }>('/collections/:collection', { schema: { params: idParam, body: collectionBody } }, async (req) =>
     collections.update(req.params.collection, req.body ?? {}));
 
   app.delete<{ Params: Params }>('/collections/:collection', { schema: { params: idParam } }, async (req, reply) => {

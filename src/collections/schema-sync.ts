@@ -1,7 +1,7 @@
 // Turns a collection change into DDL and applies it all-or-nothing: inside the transaction where the
 // engine has transactional DDL, otherwise step by step with compensating statements (MariaDB).
 import { sql } from 'kysely';
-import type { ColumnSpec, Database, Executor } from '../db/ports.js';
+import type { ColumnSpec, Database, Executor } from '../db/index.js';
 import { columnKind } from './fields/values.js';
 import { dropIndexDdl, formatIndex, indexDdl, referencedColumns, type IndexColumnKind, type ParsedIndex } from './indexes/index.js';
 import type { Collection, Field } from './model.js';

@@ -1,6 +1,6 @@
 // Persists collections in `_collections` and keeps every one in memory, so the request path never
 // reads the schema from the database. `reload()` runs after each change.
-import type { Database, Executor } from '../db/ports.js';
+import type { Database, Executor } from '../db/index.js';
 import type { AuthOptions, Collection, CollectionType, Field } from './model.js';
 
 export const COLLECTIONS_TABLE = '_collections';

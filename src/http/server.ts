@@ -105,6 +105,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   await registerMultipart(app, options.bodyLimit ?? DEFAULT_BODY_LIMIT);
   await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] });
 
+  // An absent body reads as an empty object, as PocketBase binds it, so body schemas still apply.
+  app.addHook('preValidation', async (req) => {
+    if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')) req.body = {};
+  });
+
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

@@ -2,7 +2,7 @@
 // engine (API.md §5): literals take the type of the field they meet, empty means '' or NULL.
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { AppError } from '../core/errors.js';
-import type { ColumnKind, DialectAdapter, ScalarKind } from '../db/ports.js';
+import type { ColumnKind, DialectAdapter, ScalarKind } from '../db/index.js';
 import type { CompareExpr, Expr, Operand, PathOperand } from './ast.js';
 import { macroValue } from './macros.js';
 

@@ -2,7 +2,7 @@
 // compiled to one parameterised query (plus a count unless skipTotal).
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { AppError } from '../core/errors.js';
-import type { Executor } from '../db/ports.js';
+import type { Executor } from '../db/index.js';
 import { compileExpr, type FilterScope } from './compile.js';
 import { parseFilter } from './parser.js';
 import { parseSort } from './sort.js';

@@ -39,6 +39,9 @@ const listQuery = {
   },
 } as const;
 
+// A record body is any object; its fields are checked against the collection by the service.
+const recordBody = { type: 'object' } as const;
+
 const contextOf = (req: FastifyRequest): RecordContext => ({ auth: req.auth, request: requestInfo(req) });
 
 export const recordRoutes: FastifyPluginAsync<{ records: RecordService }> = async (app, { records }) => {
@@ -48,10 +51,10 @@ export const recordRoutes: FastifyPluginAsync<{ records: RecordService }> = asyn
   app.get<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, (req) =>
     records.view(req.params.collection, req.params.id, contextOf(req)));
 
-  app.post<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { params: collectionParams } }, (req) =>
+  app.post<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { params: collectionParams, body: recordBody } }, (req) =>
     records.create(req.params.collection, req.body, contextOf(req)));
 
-  app.patch<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, (req) =>
+  app.patch<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams, body: recordBody } }, (req) =>
     records.update(req.params.collection, req.params.id, req.body, contextOf(req)));
 
   app.delete<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, async (req, reply) => {

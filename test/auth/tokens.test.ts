@@ -280,7 +280,7 @@ for (const engine of availableEngines()) {
         { name: 'missing identity', body: { password: PASSWORD }, codes: { identity: 'validation_required' } },
         { name: 'missing password', body: { identity: 'alice@example.com' }, codes: { password: 'validation_required' } },
         { name: 'empty body', body: {}, codes: { identity: 'validation_required', password: 'validation_required' } },
-        { name: 'non-string values', body: { identity: 12, password: true }, codes: { identity: 'validation_required', password: 'validation_required' } },
+        { name: 'non-string values', body: { identity: 12, password: true }, codes: { identity: 'validation_invalid_value' } },
         { name: 'identityField not allowed', body: { identity: 'Alice', password: PASSWORD, identityField: 'name' }, codes: { identityField: 'validation_in_invalid' } },
       ])('$name → 400 with field codes', async ({ body, codes }) => {
         const res = await t.post('/api/collections/users/auth-with-password', body);

@@ -2,7 +2,7 @@
 // codes, and conversion to and from each engine's columns.
 import { fieldError, type FieldError } from '../../core/errors.js';
 import { parseDate } from '../../core/time.js';
-import type { ColumnKind, DialectAdapter } from '../../db/ports.js';
+import type { ColumnKind, DialectAdapter } from '../../db/index.js';
 import type { Field, FieldOf } from '../model.js';
 import { EFFECTIVE } from './options.js';
 
