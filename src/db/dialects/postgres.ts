@@ -79,6 +79,10 @@ export const postgresAdapter: DialectAdapter = {
 
 export function openPostgres(url: string): Database {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // NOTE: an idle client whose server connection drops (a restart, pg_terminate_backend) emits
+  // 'error' on the pool; unhandled, that would end the process. The pool discards the client and
+  // the next query opens a fresh one, so there is nothing more to do here.
+  pool.on('error', () => undefined);
   const db = new Kysely<AnyTables>({ dialect: new PostgresDialect({ pool }) });
   return {
     engine: 'postgres',
