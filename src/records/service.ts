@@ -1,7 +1,8 @@
 // The records API's work: list, view, create, update and delete on any collection, with rules,
 // validation, relation checks and cascades. Never sees HTTP; routes hand it a RecordContext.
-import type { Collection, CollectionRegistry, FieldOf } from '../collections/index.js';
-import { isMultiple, toDb } from '../collections/index.js';
+import type { Collection, CollectionRegistry } from '../collections/index.js';
+import { toDb } from '../collections/index.js';
+import { createCascade } from './cascade.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
@@ -29,7 +30,8 @@ export interface RecordChange {
   readonly record: StoredRecord;
 }
 
-export interface RecordService {
+/** The reads and writes a request (or one item of a batch) performs. */
+export interface RecordOperations {
   list(collection: string, params: ListParams, ctx: RecordContext): Promise<ListResult<RecordJson>>;
   view(collection: string, id: string, ctx: RecordContext): Promise<RecordJson>;
   create(collection: string, body: unknown, ctx: RecordContext): Promise<RecordJson>;
@@ -37,6 +39,11 @@ export interface RecordService {
   remove(collection: string, id: string, ctx: RecordContext): Promise<void>;
   /** Deletes every record of a collection, resolving references and sessions as deletes do. */
   truncate(collection: Collection): Promise<void>;
+}
+
+export interface RecordService extends RecordOperations {
+  /** Runs `fn` with operations bound to one transaction: all commit together or none does. */
+  batch<T>(fn: (ops: RecordOperations) => Promise<T>): Promise<T>;
   /** A stored record with every field (secrets too), or null. For the auth module. */
   findStored(collection: Collection, id: string): Promise<StoredRecord | null>;
   /** The first record whose `field` equals `value` (case-insensitively when asked). */
@@ -46,6 +53,13 @@ export interface RecordService {
   serialize(collection: Collection, record: StoredRecord, viewer: Viewer): RecordJson;
   /** Called after each committed change; returns the unsubscribe function. */
   onChange(listener: (change: RecordChange) => void): () => void;
+}
+
+/** Where operations run: the executor, how they open a transaction, and where their changes go. */
+interface WriteScope {
+  readonly executor: Executor;
+  transaction<T>(fn: (trx: Executor) => Promise<T>): Promise<T>;
+  emit(changes: readonly RecordChange[]): void;
 }
 
 export interface RecordServiceDeps {
@@ -58,9 +72,6 @@ const MISSING_COLLECTION = 'Missing collection context.';
 const CREATE_FAILED = 'Failed to create record.';
 const UPDATE_FAILED = 'Failed to update record.';
 const BAD_BODY = 'Failed to load the submitted data due to invalid formatting.';
-const REQUIRED_REFERENCE = 'The record cannot be deleted because it is part of a required reference in another record.';
-// A bound on cascade recursion (each level is a deleted record, so cycles end well before it).
-const MAX_CASCADE_DEPTH = 1000;
 
 function asBody(body: unknown): Readonly<Record<string, unknown>> {
   if (body === undefined || body === null) return {};
@@ -83,6 +94,8 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     for (const change of changes) for (const listener of listeners) listener(change);
   }
 
+  const cascade = createCascade({ registry, dialect });
+
   function mustCollection(idOrName: string): CollectionPlan {
     const collection = registry.get(idOrName);
     if (!collection) throw new AppError('not_found', MISSING_COLLECTION);
@@ -104,15 +117,6 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     if (condition) query = query.where(condition);
     const row = await query.limit(1).executeTakeFirst();
     return row ? readRow(plan, row, dialect) : null;
-  }
-
-  /** The record the caller may act on under `rule`, or a 404 as PocketBase answers for a failed rule. */
-  async function loadUnderRule(plan: CollectionPlan, id: string, rule: CompiledRule, ctx: RecordContext): Promise<StoredRecord> {
-    const isSuperuser = ctx.auth?.isSuperuser ?? false;
-    const condition = ruleCondition(plan, rule, ctx.request, isSuperuser, dialect);
-    const record = await selectOne(db, plan, id, condition);
-    if (!record) throw new AppError('not_found');
-    return record;
   }
 
   async function checkRelations(executor: Executor, plan: CollectionPlan, input: PreparedInput, errors: Record<string, FieldError>): Promise<void> {
@@ -162,187 +166,170 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     if (Object.keys(errors).length > 0) throw new ValidationError(message, errors);
   }
 
-  async function create(idOrName: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
-    const plan = mustCollection(idOrName);
-    const isSuperuser = ctx.auth?.isSuperuser ?? false;
-    const createRule = ruleCondition(plan, plan.rules.createRule, ctx.request, isSuperuser, dialect);
-    if (plan.collection.type === 'view') throw new AppError('bad_request', CREATE_FAILED);
-    const body = asBody(rawBody);
-    const input = prepareInput(plan, null, body, { isSuperuser });
-    const errors = { ...input.errors };
-    checkAuthForm(plan, body, input, errors);
-    if (plan.collection.type === 'auth') {
-      if (body.passwordConfirm === undefined && !errors.password) errors.passwordConfirm = fieldError('validation_required', 'Cannot be blank.');
-      // TODO(#6): manageRule matches may also set `verified`.
-      if (!isSuperuser && input.record.verified === true) errors.verified = mismatch();
+  /** The record operations on one executor: the database itself, or one batch transaction. */
+  function operations(scope: WriteScope): RecordOperations {
+    /** The record the caller may act on under `rule`, or a 404 as PocketBase answers for a failed rule. */
+    async function loadUnderRule(plan: CollectionPlan, id: string, rule: CompiledRule, ctx: RecordContext): Promise<StoredRecord> {
+      const isSuperuser = ctx.auth?.isSuperuser ?? false;
+      const condition = ruleCondition(plan, rule, ctx.request, isSuperuser, dialect);
+      const record = await selectOne(scope.executor, plan, id, condition);
+      if (!record) throw new AppError('not_found');
+      return record;
     }
-    // Missing related records are reported together with every other field error, as PocketBase does.
-    await checkRelations(db, plan, input, errors);
-    failIfErrors(errors, CREATE_FAILED);
-    await hashSecrets(plan, input, plan.collection.type === 'auth');
-    const record = input.record as StoredRecord;
 
-    await database.transaction(async (trx) => {
-      try {
-        await trx.insertInto(plan.table).values(toRow(plan, record, plan.fields.keys())).execute();
-      } catch (err) {
-        uniqueError(plan, err, CREATE_FAILED);
-      }
-      // PocketBase tests the create rule against the would-be row: insert, check, roll back on failure.
-      if (createRule && !(await selectOne(trx, plan, record.id, createRule))) {
-        throw new AppError('bad_request', CREATE_FAILED);
-      }
-    });
-    emit([{ action: 'create', collection: plan.collection, record }]);
-    return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
-  }
-
-  async function update(idOrName: string, id: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
-    const plan = mustCollection(idOrName);
-    const isSuperuser = ctx.auth?.isSuperuser ?? false;
-    if (plan.collection.type === 'view') throw new AppError('bad_request', UPDATE_FAILED);
-    const existing = await loadUnderRule(plan, id, plan.rules.updateRule, ctx);
-    const body = asBody(rawBody);
-    const input = prepareInput(plan, existing, body, { isSuperuser });
-    const errors = { ...input.errors };
-    let rotate = false;
-    if (plan.collection.type === 'auth') {
+    async function create(idOrName: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
+      const plan = mustCollection(idOrName);
+      const isSuperuser = ctx.auth?.isSuperuser ?? false;
+      const createRule = ruleCondition(plan, plan.rules.createRule, ctx.request, isSuperuser, dialect);
+      if (plan.collection.type === 'view') throw new AppError('bad_request', CREATE_FAILED);
+      const body = asBody(rawBody);
+      const input = prepareInput(plan, null, body, { isSuperuser });
+      const errors = { ...input.errors };
       checkAuthForm(plan, body, input, errors);
-      const emailChanged = input.record.email !== existing.email;
-      const verifiedChanged = input.record.verified !== existing.verified;
-      // TODO(#6): manageRule matches may change these like superusers.
-      if (!isSuperuser) {
-        if (emailChanged) errors.email = mismatch();
-        if (verifiedChanged) errors.verified = mismatch();
-        if (input.newPassword !== null && !errors.password) {
-          const old = typeof body.oldPassword === 'string' ? body.oldPassword : '';
-          if (old === '' || !(await passwords.verify(String(existing.password), old))) {
-            errors.oldPassword = fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+      if (plan.collection.type === 'auth') {
+        if (body.passwordConfirm === undefined && !errors.password) errors.passwordConfirm = fieldError('validation_required', 'Cannot be blank.');
+        // TODO(#6): manageRule matches may also set `verified`.
+        if (!isSuperuser && input.record.verified === true) errors.verified = mismatch();
+      }
+      // Missing related records are reported together with every other field error, as PocketBase does.
+      await checkRelations(scope.executor, plan, input, errors);
+      failIfErrors(errors, CREATE_FAILED);
+      await hashSecrets(plan, input, plan.collection.type === 'auth');
+      const record = input.record as StoredRecord;
+
+      await scope.transaction(async (trx) => {
+        try {
+          await trx.insertInto(plan.table).values(toRow(plan, record, plan.fields.keys())).execute();
+        } catch (err) {
+          uniqueError(plan, err, CREATE_FAILED);
+        }
+        // PocketBase tests the create rule against the would-be row: insert, check, roll back on failure.
+        if (createRule && !(await selectOne(trx, plan, record.id, createRule))) {
+          throw new AppError('bad_request', CREATE_FAILED);
+        }
+      });
+      scope.emit([{ action: 'create', collection: plan.collection, record }]);
+      return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
+    }
+
+    async function update(idOrName: string, id: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
+      const plan = mustCollection(idOrName);
+      const isSuperuser = ctx.auth?.isSuperuser ?? false;
+      if (plan.collection.type === 'view') throw new AppError('bad_request', UPDATE_FAILED);
+      const existing = await loadUnderRule(plan, id, plan.rules.updateRule, ctx);
+      const body = asBody(rawBody);
+      const input = prepareInput(plan, existing, body, { isSuperuser });
+      const errors = { ...input.errors };
+      let rotate = false;
+      if (plan.collection.type === 'auth') {
+        checkAuthForm(plan, body, input, errors);
+        const emailChanged = input.record.email !== existing.email;
+        const verifiedChanged = input.record.verified !== existing.verified;
+        // TODO(#6): manageRule matches may change these like superusers.
+        if (!isSuperuser) {
+          if (emailChanged) errors.email = mismatch();
+          if (verifiedChanged) errors.verified = mismatch();
+          if (input.newPassword !== null && !errors.password) {
+            const old = typeof body.oldPassword === 'string' ? body.oldPassword : '';
+            if (old === '' || !(await passwords.verify(String(existing.password), old))) {
+              errors.oldPassword = fieldError('validation_invalid_old_password', 'Missing or invalid old password.');
+            }
           }
         }
+        rotate = input.newPassword !== null || emailChanged;
       }
-      rotate = input.newPassword !== null || emailChanged;
-    }
-    await checkRelations(db, plan, input, errors);
-    failIfErrors(errors, UPDATE_FAILED);
-    await hashSecrets(plan, input, rotate);
-    const record = input.record as StoredRecord;
+      await checkRelations(scope.executor, plan, input, errors);
+      failIfErrors(errors, UPDATE_FAILED);
+      await hashSecrets(plan, input, rotate);
+      const record = input.record as StoredRecord;
 
-    await database.transaction(async (trx) => {
-      const row = toRow(plan, record, input.changed);
-      if (Object.keys(row).length === 0) return;
-      try {
-        await trx.updateTable(plan.table).set(row).where('id', '=', id).execute();
-      } catch (err) {
-        uniqueError(plan, err, UPDATE_FAILED);
-      }
-    });
-    emit([{ action: 'update', collection: plan.collection, record }]);
-    return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
-  }
-
-  /** Deletes one record and resolves every reference to it; returns all records deleted. */
-  async function deleteWithReferences(trx: Executor, plan: CollectionPlan, record: StoredRecord, depth: number): Promise<RecordChange[]> {
-    if (depth > MAX_CASCADE_DEPTH) throw new AppError('bad_request', 'The delete cascades too deep.');
-    // As PocketBase does, the row goes before its references are resolved: a reference cycle
-    // (A <-> B, or a long self-referencing chain) then ends instead of coming back to this record.
-    await trx.deleteFrom(plan.table).where('id', '=', record.id).execute();
-    if (plan.collection.type === 'auth') {
-      await trx.deleteFrom('_sessions').where('collectionId', '=', plan.collection.id).where('recordId', '=', record.id).execute();
-    }
-    const changes: RecordChange[] = [];
-    for (const other of registry.all()) {
-      if (other.type === 'view') continue; // views have no rows of their own to change
-      const otherPlan = planFor(other);
-      for (const field of other.fields) {
-        if (field.type !== 'relation' || field.collectionId !== plan.collection.id) continue;
-        changes.push(...(await resolveReferences(trx, otherPlan, field, record.id, depth)));
-      }
-    }
-    changes.push({ action: 'delete', collection: plan.collection, record });
-    return changes;
-  }
-
-  async function resolveReferences(trx: Executor, plan: CollectionPlan, field: FieldOf<'relation'>, id: string, depth: number): Promise<RecordChange[]> {
-    const multiple = isMultiple(field);
-    // NOTE: ids are [a-z0-9], so the quoted id can be searched for in the JSON array text on every engine.
-    const rows = await trx.selectFrom(plan.table).selectAll(plan.table)
-      .where(field.name, multiple ? 'like' : '=', multiple ? `%"${id}"%` : id).execute();
-    const changes: RecordChange[] = [];
-    for (const row of rows) {
-      const referencing = readRow(plan, row, dialect);
-      const remaining = multiple ? (referencing[field.name] as string[]).filter((x) => x !== id) : [];
-      if (field.cascadeDelete && remaining.length === 0) {
-        if (referencing.id === id && plan.collection.id === field.collectionId) continue; // self-reference
-        changes.push(...(await deleteWithReferences(trx, plan, referencing, depth + 1)));
-        continue;
-      }
-      if (field.required && remaining.length === 0) throw new AppError('bad_request', REQUIRED_REFERENCE);
-      const value = multiple ? remaining : '';
-      await trx.updateTable(plan.table).set({ [field.name]: toDb(field, value, dialect) }).where('id', '=', referencing.id).execute();
-      changes.push({ action: 'update', collection: plan.collection, record: { ...referencing, [field.name]: value } });
-    }
-    return changes;
-  }
-
-  async function remove(idOrName: string, id: string, ctx: RecordContext): Promise<void> {
-    const plan = mustCollection(idOrName);
-    if (plan.collection.type === 'view') throw new AppError('bad_request', 'Failed to delete record.');
-    const existing = await loadUnderRule(plan, id, plan.rules.deleteRule, ctx);
-    const changes = await database.transaction((trx) => deleteWithReferences(trx, plan, existing, 0));
-    emit(changes);
-  }
-
-  /** Deletes every record, one by one where references or sessions need resolving, all or nothing. */
-  async function truncate(collection: Collection): Promise<void> {
-    const plan = planFor(collection);
-    if (collection.type === 'view') throw new AppError('bad_request', 'View collections cannot be truncated.');
-    const isReferenced = registry.all().some((c) => c.fields.some((f) => f.type === 'relation' && f.collectionId === collection.id));
-    const changes = await database.transaction(async (trx) => {
-      if (!isReferenced && collection.type !== 'auth') {
-        await trx.deleteFrom(plan.table).execute();
-        return [];
-      }
-      const all: RecordChange[] = [];
-      const gone = new Set<string>();
-      for (const row of await trx.selectFrom(plan.table).selectAll(plan.table).execute()) {
-        const record = readRow(plan, row, dialect);
-        // A cascade from an earlier record may already have taken this one.
-        if (gone.has(record.id)) continue;
-        for (const change of await deleteWithReferences(trx, plan, record, 0)) {
-          all.push(change);
-          if (change.action === 'delete' && change.collection.id === collection.id) gone.add(change.record.id);
+      await scope.transaction(async (trx) => {
+        const row = toRow(plan, record, input.changed);
+        if (Object.keys(row).length === 0) return;
+        try {
+          await trx.updateTable(plan.table).set(row).where('id', '=', id).execute();
+        } catch (err) {
+          uniqueError(plan, err, UPDATE_FAILED);
         }
-      }
-      return all;
-    });
-    emit(changes);
-  }
+      });
+      scope.emit([{ action: 'update', collection: plan.collection, record }]);
+      return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
+    }
 
-  return {
-    truncate,
-    async list(idOrName, params, ctx) {
+    async function remove(idOrName: string, id: string, ctx: RecordContext): Promise<void> {
+      const plan = mustCollection(idOrName);
+      if (plan.collection.type === 'view') throw new AppError('bad_request', 'Failed to delete record.');
+      const existing = await loadUnderRule(plan, id, plan.rules.deleteRule, ctx);
+      const changes = await scope.transaction((trx) => cascade.deleteWithReferences(trx, plan, existing));
+      scope.emit(changes);
+    }
+
+    /** Deletes every record, one by one where references or sessions need resolving, all or nothing. */
+    async function truncate(collection: Collection): Promise<void> {
+      const plan = planFor(collection);
+      if (collection.type === 'view') throw new AppError('bad_request', 'View collections cannot be truncated.');
+      const isReferenced = registry.all().some((c) => c.fields.some((f) => f.type === 'relation' && f.collectionId === collection.id));
+      const changes = await scope.transaction(async (trx) => {
+        if (!isReferenced && collection.type !== 'auth') {
+          await trx.deleteFrom(plan.table).execute();
+          return [];
+        }
+        const all: RecordChange[] = [];
+        const gone = new Set<string>();
+        for (const row of await trx.selectFrom(plan.table).selectAll(plan.table).execute()) {
+          const record = readRow(plan, row, dialect);
+          // A cascade from an earlier record may already have taken this one.
+          if (gone.has(record.id)) continue;
+          for (const change of await cascade.deleteWithReferences(trx, plan, record)) {
+            all.push(change);
+            if (change.action === 'delete' && change.collection.id === collection.id) gone.add(change.record.id);
+          }
+        }
+        return all;
+      });
+      scope.emit(changes);
+    }
+
+
+    async function list(idOrName: string, params: ListParams, ctx: RecordContext): Promise<ListResult<RecordJson>> {
       const plan = mustCollection(idOrName);
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
       const where = ruleCondition(plan, plan.rules.listRule, ctx.request, isSuperuser, dialect);
       const viewer = viewerOf(plan.collection, ctx.auth);
       return runList({
-        executor: db,
+        executor: scope.executor,
         scope: { schema: plan.schema, dialect, request: ctx.request, isTrusted: isSuperuser },
         params,
         where,
-        defaultSort: '@rowid',
+        // Views have no rowid: they keep the order their query gives.
+        defaultSort: plan.collection.type === 'view' ? '' : '@rowid',
         mapRow: (row) => serializeRecord(plan, readRow(plan, row, dialect), viewer),
       });
-    },
-    async view(idOrName, id, ctx) {
+    }
+
+    async function view(idOrName: string, id: string, ctx: RecordContext): Promise<RecordJson> {
       const plan = mustCollection(idOrName);
       const record = await loadUnderRule(plan, id, plan.rules.viewRule, ctx);
       return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
-    },
-    create,
-    update,
-    remove,
+      }
+
+    return { list, view, create, update, remove, truncate };
+  }
+
+  const root = operations({ executor: db, transaction: (fn) => database.transaction(fn), emit });
+
+  async function batch<T>(fn: (ops: RecordOperations) => Promise<T>): Promise<T> {
+    const pending: RecordChange[] = [];
+    const result = await database.transaction((trx) =>
+      fn(operations({ executor: trx, transaction: (inner) => inner(trx), emit: (changes) => pending.push(...changes) })));
+    // Listeners hear of a batch's changes only once it has committed.
+    emit(pending);
+    return result;
+  }
+
+  return {
+    ...root,
+    batch,
     findStored: (collection, id) => selectOne(db, planFor(collection), id, null),
     async findByField(collection, field, value, options = {}) {
       const plan = planFor(collection);
