@@ -12,7 +12,7 @@ import { createLogger, type Logger } from './core/logger.js';
 import { createSecretBox } from './core/secret-box.js';
 import { migrateUp, openDatabase, systemTablesMigration, type Database, type Migration } from './db/index.js';
 import { createHttpServer } from './http/index.js';
-import { createRecordService, recordRoutes, type RecordService } from './records/index.js';
+import { batchRoutes, createRecordService, recordRoutes, type RecordService } from './records/index.js';
 import { dashboardRoutes, healthRoutes } from './system-routes.js';
 
 export interface App {
@@ -62,6 +62,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(healthRoutes, { prefix: '/api', database });
     await server.register(collectionRoutes, { prefix: '/api', collections });
     await server.register(recordRoutes, { prefix: '/api', records });
+    await server.register(batchRoutes, { prefix: '/api', records });
     await server.register(authRoutes, { prefix: '/api', auth });
     await server.register(dashboardRoutes);
 

@@ -15,7 +15,13 @@ export type ErrorCode =
   | 'internal';
 
 /** One field's failure, with PocketBase's `validation_*` code. */
-export type FieldError = { readonly code: string; readonly message: string; readonly params?: Readonly<Record<string, unknown>> };
+export type FieldError = {
+  readonly code: string;
+  readonly message: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** A failed batch item carries the error reply that item got (PocketBase's batch_request_failed). */
+  readonly response?: ErrorBody;
+};
 /** Field errors may nest (batch: data.requests.1.response), as PocketBase's do. */
 export type FieldErrors = { readonly [key: string]: FieldError | FieldErrors };
 

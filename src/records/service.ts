@@ -39,6 +39,8 @@ export interface RecordOperations {
   remove(collection: string, id: string, ctx: RecordContext): Promise<void>;
   /** Deletes every record of a collection, resolving references and sessions as deletes do. */
   truncate(collection: Collection): Promise<void>;
+  /** Whether a record with this id exists, whatever the rules say (batch upserts). */
+  exists(collection: string, id: string): Promise<boolean>;
 }
 
 export interface RecordService extends RecordOperations {
@@ -313,7 +315,11 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
       }
 
-    return { list, view, create, update, remove, truncate };
+    async function exists(idOrName: string, id: string): Promise<boolean> {
+      return (await selectOne(scope.executor, mustCollection(idOrName), id, null)) !== null;
+    }
+
+    return { list, view, create, update, remove, truncate, exists };
   }
 
   const root = operations({ executor: db, transaction: (fn) => database.transaction(fn), emit });
