@@ -126,6 +126,7 @@ function itemContext(req: FastifyRequest, item: BatchItem): RecordContext {
   return {
     auth: req.auth,
     request: { ...base, method: item.method, query: item.query, headers: { ...base.headers, ...itemHeaders }, body: item.body },
+    expand: item.query.expand,
   };
 }
 

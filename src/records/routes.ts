@@ -42,7 +42,16 @@ const listQuery = {
 // A record body is any object; its fields are checked against the collection by the service.
 const recordBody = { type: 'object' } as const;
 
-const contextOf = (req: FastifyRequest): RecordContext => ({ auth: req.auth, request: requestInfo(req) });
+function firstValue(value: unknown): string | undefined {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : undefined;
+}
+
+const contextOf = (req: FastifyRequest): RecordContext => ({
+  auth: req.auth,
+  request: requestInfo(req),
+  expand: firstValue((req.query as { expand?: unknown } | undefined)?.expand),
+});
 
 export const recordRoutes: FastifyPluginAsync<{ records: RecordService }> = async (app, { records }) => {
   app.get<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { params: collectionParams, querystring: listQuery } }, (req) =>

@@ -3,6 +3,7 @@
 import type { Collection, CollectionRegistry } from '../collections/index.js';
 import { toDb } from '../collections/index.js';
 import { createCascade } from './cascade.js';
+import { createExpander } from './expand.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
@@ -15,6 +16,8 @@ import { allOf, ruleCondition } from './rules.js';
 export interface RecordContext {
   readonly auth: AuthState | null;
   readonly request: RequestInfo;
+  /** The `expand` parameter: relations to include in the answer. */
+  readonly expand?: string;
 }
 
 export interface PasswordHasher {
@@ -97,6 +100,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   }
 
   const cascade = createCascade({ registry, dialect });
+  const expander = createExpander({ registry, dialect });
 
   function mustCollection(idOrName: string): CollectionPlan {
     const collection = registry.get(idOrName);
@@ -211,7 +215,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         }
       });
       scope.emit([{ action: 'create', collection: plan.collection, record }]);
-      return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
+      return (await answer(plan, [record], ctx))[0]!;
     }
 
     async function update(idOrName: string, id: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
@@ -255,7 +259,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         }
       });
       scope.emit([{ action: 'update', collection: plan.collection, record }]);
-      return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
+      return (await answer(plan, [record], ctx))[0]!;
     }
 
     async function remove(idOrName: string, id: string, ctx: RecordContext): Promise<void> {
@@ -293,27 +297,35 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     }
 
 
+    /** Records as the caller may see them, expanded as the request asks. */
+    async function answer(plan: CollectionPlan, records: readonly StoredRecord[], ctx: RecordContext): Promise<RecordJson[]> {
+      const viewer = viewerOf(plan.collection, ctx.auth);
+      const items = records.map((stored) => ({ stored, json: serializeRecord(plan, stored, viewer) }));
+      await expander.expand({ executor: scope.executor, auth: ctx.auth, request: ctx.request }, plan.collection, items, ctx.expand);
+      return items.map((item) => item.json);
+    }
+
     async function list(idOrName: string, params: ListParams, ctx: RecordContext): Promise<ListResult<RecordJson>> {
       const plan = mustCollection(idOrName);
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
       const where = ruleCondition(plan, plan.rules.listRule, ctx.request, isSuperuser, dialect);
-      const viewer = viewerOf(plan.collection, ctx.auth);
-      return runList({
+      const page = await runList({
         executor: scope.executor,
         scope: { schema: plan.schema, dialect, request: ctx.request, isTrusted: isSuperuser },
         params,
         where,
         // Views have no rowid: they keep the order their query gives.
         defaultSort: plan.collection.type === 'view' ? '' : '@rowid',
-        mapRow: (row) => serializeRecord(plan, readRow(plan, row, dialect), viewer),
+        mapRow: (row) => readRow(plan, row, dialect),
       });
+      return { ...page, items: await answer(plan, page.items, ctx) };
     }
 
     async function view(idOrName: string, id: string, ctx: RecordContext): Promise<RecordJson> {
       const plan = mustCollection(idOrName);
       const record = await loadUnderRule(plan, id, plan.rules.viewRule, ctx);
-      return serializeRecord(plan, record, viewerOf(plan.collection, ctx.auth));
-      }
+      return (await answer(plan, [record], ctx))[0]!;
+    }
 
     async function exists(idOrName: string, id: string): Promise<boolean> {
       return (await selectOne(scope.executor, mustCollection(idOrName), id, null)) !== null;
