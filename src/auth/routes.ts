@@ -1,5 +1,5 @@
 // HTTP shapes of the sign-in routes on any auth collection (API.md §6).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requestInfo } from '../http/index.js';
 import type { AuthService } from './service.js';
 
@@ -19,17 +19,24 @@ const passwordBody = {
   },
 } as const;
 
+function expandOf(req: FastifyRequest): string | undefined {
+  const raw = (req.query as { expand?: unknown } | undefined)?.expand;
+  const first: unknown = Array.isArray(raw) ? raw[0] : raw;
+  return typeof first === 'string' ? first : undefined;
+}
+
 export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app, { auth }) => {
   app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params, body: passwordBody } }, (req) =>
     auth.authWithPassword(req.params.collection, req.body, {
       ip: req.ip,
       userAgent: String(req.headers['user-agent'] ?? ''),
       request: requestInfo(req, 'password'),
+      expand: expandOf(req),
     }));
 
   app.get<{ Params: Params }>('/collections/:collection/auth-methods', { schema: { params } }, (req) =>
     auth.authMethods(req.params.collection));
 
   app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req) =>
-    auth.authRefresh(req.params.collection, req.auth));
+    auth.authRefresh(req.params.collection, req.auth, { request: requestInfo(req), expand: expandOf(req) }));
 };

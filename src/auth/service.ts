@@ -11,10 +11,15 @@ import type { createArgon2Hasher } from './passwords.js';
 import { isLive, type SessionStore } from './sessions.js';
 import { peekAuthClaims, signAuthToken, verifyAuthToken } from './tokens.js';
 
-export interface ClientInfo {
+export interface ClientInfo extends ReplyOptions {
   readonly ip: string;
   readonly userAgent: string;
+}
+
+/** What shapes an auth reply's record: the request (for rules) and the `expand` parameter. */
+export interface ReplyOptions {
   readonly request: RequestInfo;
+  readonly expand?: string;
 }
 
 export interface AuthReply {
@@ -26,7 +31,7 @@ export interface AuthService {
   /** The caller a token names, or null (a guest) for a missing, bad, expired or revoked token. */
   authenticate(token: string): Promise<AuthState | null>;
   authWithPassword(collection: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
-  authRefresh(collection: string, caller: AuthState | null): Promise<AuthReply>;
+  authRefresh(collection: string, caller: AuthState | null, options: ReplyOptions): Promise<AuthReply>;
   /** Signs in a record directly (the CLI and tests): a new session and its token. */
   issueToken(collection: Collection, record: StoredRecord, client: Omit<ClientInfo, 'request'>): Promise<string>;
   /** Drops every cached token of a record (after a change or a revocation). */
@@ -140,8 +145,14 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     return signAuthToken(signingKey(c, record), { id: record.id, collectionId: c.id, refreshable: true, sid: session.id }, c.auth.authToken.duration);
   }
 
-  function reply(collection: Collection, record: StoredRecord, token: string): AuthReply {
-    return { token, record: records.serialize(collection, record, { isSuperuser: collection.id === SUPERUSERS_ID, ownRecordId: record.id, alwaysShowEmail: true }) };
+  /** `{token, record}`; the record always shows its email and is expanded as the caller asked. */
+  async function reply(collection: Collection, record: StoredRecord, token: string, client: ReplyOptions): Promise<AuthReply> {
+    const isSuperuser = collection.id === SUPERUSERS_ID;
+    // Expanded relations are read as the record that just signed in.
+    const auth: AuthState = { collectionId: collection.id, collectionName: collection.name, record, sessionId: '', isSuperuser, token, refreshable: false };
+    const request = { ...client.request, auth: { ...record, collectionId: collection.id, collectionName: collection.name } };
+    const json = await records.present(collection, record, { auth, request, expand: client.expand }, { isSuperuser, ownRecordId: record.id, alwaysShowEmail: true });
+    return { token, record: json };
   }
 
   async function findByIdentity(collection: Collection & { auth: NonNullable<Collection['auth']> }, identity: string, identityField: string | undefined): Promise<StoredRecord | null> {
@@ -201,9 +212,9 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (!(await passwords.verify(String(record.password ?? ''), password))) throw new AppError('bad_request', FAILED);
       if (!(await records.matchesRule(collection, 'authRule', record.id, client.request))) throw new AppError('forbidden', AUTH_RULE_FAILED);
       // TODO(#6): MFA, auth alerts, the auth log and rate limits.
-      return reply(collection, record, await issueToken(collection, record, client));
+      return reply(collection, record, await issueToken(collection, record, client), client);
     },
-    async authRefresh(idOrName, caller) {
+    async authRefresh(idOrName, caller, options) {
       const collection = authCollection(idOrName);
       if (!caller) throw new AppError('unauthorized', 'The request requires valid record authorization token.');
       if (caller.collectionId !== collection.id) throw new AppError('forbidden', 'The request requires valid auth record of the current collection.');
@@ -213,9 +224,9 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         forgetRecord(collection.id, caller.record.id);
         throw new AppError('unauthorized', 'The request requires valid record authorization token.');
       }
-      if (!caller.refreshable) return reply(collection, record, caller.token);
+      if (!caller.refreshable) return reply(collection, record, caller.token, options);
       const token = signAuthToken(signingKey(collection, record), { id: record.id, collectionId: collection.id, refreshable: true, sid: caller.sessionId }, collection.auth.authToken.duration);
-      return reply(collection, record, token);
+      return reply(collection, record, token, options);
     },
   };
 }

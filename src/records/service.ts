@@ -56,6 +56,8 @@ export interface RecordService extends RecordOperations {
   /** Whether the record matches a rule for this request (superusers-only rules never match). */
   matchesRule(collection: Collection, rule: 'authRule' | 'manageRule', recordId: string, request: RequestInfo): Promise<boolean>;
   serialize(collection: Collection, record: StoredRecord, viewer: Viewer): RecordJson;
+  /** The record as `viewer` sees it, expanded as `ctx.expand` asks (auth replies). */
+  present(collection: Collection, record: StoredRecord, ctx: RecordContext, viewer: Viewer): Promise<RecordJson>;
   /** Called after each committed change; returns the unsubscribe function. */
   onChange(listener: (change: RecordChange) => void): () => void;
 }
@@ -173,7 +175,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   }
 
   /** The record operations on one executor: the database itself, or one batch transaction. */
-  function operations(scope: WriteScope): RecordOperations {
+  function operations(scope: WriteScope): RecordOperations & { answer: (plan: CollectionPlan, records: readonly StoredRecord[], ctx: RecordContext, viewer?: Viewer) => Promise<RecordJson[]> } {
     /** The record the caller may act on under `rule`, or a 404 as PocketBase answers for a failed rule. */
     async function loadUnderRule(plan: CollectionPlan, id: string, rule: CompiledRule, ctx: RecordContext): Promise<StoredRecord> {
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
@@ -298,8 +300,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
 
 
     /** Records as the caller may see them, expanded as the request asks. */
-    async function answer(plan: CollectionPlan, records: readonly StoredRecord[], ctx: RecordContext): Promise<RecordJson[]> {
-      const viewer = viewerOf(plan.collection, ctx.auth);
+    async function answer(plan: CollectionPlan, records: readonly StoredRecord[], ctx: RecordContext, viewer = viewerOf(plan.collection, ctx.auth)): Promise<RecordJson[]> {
       const items = records.map((stored) => ({ stored, json: serializeRecord(plan, stored, viewer) }));
       await expander.expand({ executor: scope.executor, auth: ctx.auth, request: ctx.request }, plan.collection, items, ctx.expand);
       return items.map((item) => item.json);
@@ -331,7 +332,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       return (await selectOne(scope.executor, mustCollection(idOrName), id, null)) !== null;
     }
 
-    return { list, view, create, update, remove, truncate, exists };
+    return { list, view, create, update, remove, truncate, exists, answer };
   }
 
   const root = operations({ executor: db, transaction: (fn) => database.transaction(fn), emit });
@@ -369,6 +370,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       return (await selectOne(db, plan, recordId, condition)) !== null;
     },
     serialize: (collection, record, viewer) => serializeRecord(planFor(collection), record, viewer),
+    present: async (collection, record, ctx, viewer) => (await root.answer(planFor(collection), [record], ctx, viewer))[0]!,
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -103,3 +103,26 @@ for (const engine of availableEngines()) {
     });
   });
 }
+
+describe('expand on auth replies', () => {
+  const sqlite = availableEngines().find((e) => e.name === 'sqlite')!;
+  let t: TestApp;
+  beforeAll(async () => { t = await startTestApp({ engine: sqlite }); });
+  afterAll(() => t?.close());
+
+  it('expands and picks fields on auth-with-password and auth-refresh replies', async () => {
+    const token = await t.superuserToken();
+    const teams = await createCollection(t, { name: 'teams', listRule: '', viewRule: '', fields: [{ name: 'name', type: 'text' }] });
+    const users = await t.get('/api/collections/users', { token });
+    const fields = [...users.body.fields, { name: 'team', type: 'relation', collectionId: teams.id, maxSelect: 1 }];
+    expect((await t.patch('/api/collections/users', { fields }, { token })).status).toBe(200);
+    const team = await t.post('/api/collections/teams/records', { name: 'Blue' }, { token });
+    await t.post('/api/collections/users/records', { email: 'u@example.com', password: 'password-123', passwordConfirm: 'password-123', team: team.body.id });
+    const signIn = await t.post('/api/collections/users/auth-with-password?expand=team&fields=token,record.email,record.expand.team.name', { identity: 'u@example.com', password: 'password-123' });
+    expect(signIn.status).toBe(200);
+    expect(Object.keys(signIn.body).sort()).toEqual(['record', 'token']);
+    expect(signIn.body.record).toEqual({ email: 'u@example.com', expand: { team: { name: 'Blue' } } });
+    const refreshed = await t.post('/api/collections/users/auth-refresh?expand=team', undefined, { token: signIn.body.token });
+    expect(refreshed.body.record.expand.team.name).toBe('Blue');
+  });
+});
