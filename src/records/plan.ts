@@ -98,6 +98,8 @@ export interface Viewer {
   readonly ownRecordId: string | null;
   /** Auth replies always include the email. */
   readonly alwaysShowEmail?: boolean;
+  /** Records the caller manages through the collection's manageRule: they see those emails. */
+  readonly managedIds?: ReadonlySet<string>;
 }
 
 /** The record as a client may see it, in PocketBase's shape. */
@@ -114,6 +116,6 @@ export function serializeRecord(plan: CollectionPlan, record: StoredRecord, view
 }
 
 function canSeeEmail(record: StoredRecord, viewer: Viewer): boolean {
-  // TODO(#4): manageRule matches also see the email.
-  return viewer.isSuperuser || viewer.alwaysShowEmail === true || record.emailVisibility === true || viewer.ownRecordId === record.id;
+  return viewer.isSuperuser || viewer.alwaysShowEmail === true || record.emailVisibility === true ||
+    viewer.ownRecordId === record.id || viewer.managedIds?.has(record.id) === true;
 }

@@ -170,6 +170,17 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     }
   }
 
+  /** Which of `ids` the caller manages through the auth collection's manageRule. */
+  async function managedAmong(executor: Executor, plan: CollectionPlan, ids: readonly string[], ctx: RecordContext): Promise<ReadonlySet<string>> {
+    const rule = plan.manageRule;
+    if (plan.collection.type !== 'auth' || ids.length === 0 || rule.kind === 'superusers' || !ctx.auth) return new Set();
+    if (rule.kind === 'public') return new Set(ids);
+    const condition = ruleCondition(plan, rule, ctx.request, false, dialect);
+    let query = executor.selectFrom(plan.table).select(`${plan.table}.id`).where(`${plan.table}.id`, 'in', ids);
+    if (condition) query = query.where(condition);
+    return new Set((await query.execute()).map((row) => String(row.id)));
+  }
+
   function failIfErrors(errors: Record<string, FieldError>, message: string): void {
     if (Object.keys(errors).length > 0) throw new ValidationError(message, errors);
   }
@@ -196,8 +207,8 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       checkAuthForm(plan, body, input, errors);
       if (plan.collection.type === 'auth') {
         if (body.passwordConfirm === undefined && !errors.password) errors.passwordConfirm = fieldError('validation_required', 'Cannot be blank.');
-        // TODO(#6): manageRule matches may also set `verified`.
-        if (!isSuperuser && input.record.verified === true) errors.verified = mismatch();
+        // Only superusers and manageRule matches (checked on the inserted row below) may set `verified`.
+        if (!isSuperuser && input.record.verified === true && plan.manageRule.kind === 'superusers') errors.verified = mismatch();
       }
       // Missing related records are reported together with every other field error, as PocketBase does.
       await checkRelations(scope.executor, plan, input, errors);
@@ -214,6 +225,10 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         // PocketBase tests the create rule against the would-be row: insert, check, roll back on failure.
         if (createRule && !(await selectOne(trx, plan, record.id, createRule))) {
           throw new AppError('bad_request', CREATE_FAILED);
+        }
+        if (!isSuperuser && record.verified === true && plan.collection.type === 'auth') {
+          const managed = await managedAmong(trx, plan, [record.id], ctx);
+          if (!managed.has(record.id)) throw new ValidationError(CREATE_FAILED, { verified: mismatch() });
         }
       });
       scope.emit([{ action: 'create', collection: plan.collection, record }]);
@@ -233,8 +248,9 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         checkAuthForm(plan, body, input, errors);
         const emailChanged = input.record.email !== existing.email;
         const verifiedChanged = input.record.verified !== existing.verified;
-        // TODO(#6): manageRule matches may change these like superusers.
-        if (!isSuperuser) {
+        // Superusers and callers the manageRule lets in may change email, verified and the password freely.
+        const canManage = isSuperuser || (await managedAmong(scope.executor, plan, [existing.id], ctx)).has(existing.id);
+        if (!canManage) {
           if (emailChanged) errors.email = mismatch();
           if (verifiedChanged) errors.verified = mismatch();
           if (input.newPassword !== null && !errors.password) {
@@ -300,7 +316,11 @@ export function createRecordService({ database, registry, passwords }: RecordSer
 
 
     /** Records as the caller may see them, expanded as the request asks. */
-    async function answer(plan: CollectionPlan, records: readonly StoredRecord[], ctx: RecordContext, viewer = viewerOf(plan.collection, ctx.auth)): Promise<RecordJson[]> {
+    async function answer(plan: CollectionPlan, records: readonly StoredRecord[], ctx: RecordContext, given?: Viewer): Promise<RecordJson[]> {
+      let viewer = given ?? viewerOf(plan.collection, ctx.auth);
+      if (plan.collection.type === 'auth' && !viewer.isSuperuser) {
+        viewer = { ...viewer, managedIds: await managedAmong(scope.executor, plan, records.map((r) => r.id), ctx) };
+      }
       const items = records.map((stored) => ({ stored, json: serializeRecord(plan, stored, viewer) }));
       await expander.expand({ executor: scope.executor, auth: ctx.auth, request: ctx.request }, plan.collection, items, ctx.expand);
       return items.map((item) => item.json);
