@@ -1,26 +1,14 @@
 // The SDK compatibility suite: an app written for PocketBase — a small blog — run unchanged through
 // the official `pocketbase` JS SDK: schema import, sign-up and sign-in, owner rules, expand, fields,
 // batch, the list helpers and the errors the SDK surfaces.
-import PocketBase, { ClientResponseError } from 'pocketbase';
+import type PocketBase from 'pocketbase';
+import type { CollectionModel } from 'pocketbase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { availableEngines } from '../helpers/engines.js';
+import { sdkClient as client, sdkFailure as failure } from '../helpers/sdk.js';
 
-function client(url: string): PocketBase {
-  const pb = new PocketBase(url);
-  pb.autoCancellation(false);
-  return pb;
-}
 
-async function failure(call: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ClientResponseError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const OWNER = '@request.auth.id != "" && owner = @request.auth.id';
 
@@ -75,7 +63,7 @@ for (const engine of availableEngines()) {
     afterAll(() => t?.close());
 
     it('imports the schema and seeds tags as a superuser', async () => {
-      await admin.collections.import(SCHEMA, false);
+      await admin.collections.import(SCHEMA as unknown as CollectionModel[], false);
       const names = (await admin.collections.getFullList({ sort: 'name' })).map((c) => c.name);
       expect(names).toEqual(expect.arrayContaining(['comments', 'posts', 'tags', 'users', '_superusers']));
       for (const name of ['news', 'howto', 'release']) tagIds[name] = (await admin.collection('tags').create({ name })).id;

@@ -5,29 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordContext } from '../../src/records/index.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { availableEngines } from '../helpers/engines.js';
+import { sdkClient as client, sdkFailure as failure } from '../helpers/sdk.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const BULK = 1100; // more than one getFullList page (the SDK asks for 1000 at a time)
 
-/** The ClientResponseError a call fails with; fails the test if it succeeds or fails otherwise. */
-async function failure(call: Promise<unknown>): Promise<ClientResponseError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof ClientResponseError) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const codes = (err: ClientResponseError): Record<string, string> =>
   Object.fromEntries(Object.entries(err.response.data as Record<string, { code: string }>).map(([k, v]) => [k, v.code]));
 
-function client(url: string): PocketBase {
-  const pb = new PocketBase(url);
-  pb.autoCancellation(false);
-  return pb;
-}
 
 for (const engine of availableEngines()) {
   describe(`${engine.name}: SDK end to end`, () => {
