@@ -67,6 +67,54 @@ function applyField(field: Field, raw: unknown, errors: Record<string, FieldErro
   return prepared.value;
 }
 
+function asList(value: unknown): unknown[] {
+  if (value === undefined || value === null || value === '') return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Folds PocketBase's write modifiers into plain field values: `f+` appends and `+f` prepends to
+ * multiple select/relation/file fields, `f-` removes from them; on numbers `f+`/`f-` add and
+ * subtract; `f:autogenerate` fills a text field from its pattern. The plain key applies first.
+ */
+export function applyModifiers(plan: CollectionPlan, base: StoredRecord | null, body: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  let out: Record<string, unknown> | null = null;
+  const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(body, key);
+  for (const field of plan.collection.fields) {
+    const name = field.name;
+    const prepend = has(`+${name}`);
+    const append = has(`${name}+`);
+    const remove = has(`${name}-`);
+    const generate = has(`${name}:autogenerate`);
+    if (!prepend && !append && !remove && !generate) continue;
+    out ??= { ...body };
+    let value: unknown = has(name) ? body[name] : base ? base[name] : zeroValue(field);
+    if (field.type === 'number') {
+      const current = prepareValue(field, value);
+      let n = current.ok ? (current.value as number) : Number.NaN;
+      for (const [key, sign] of [[`${name}+`, 1], [`${name}-`, -1]] as const) {
+        if (!has(key)) continue;
+        const delta = prepareValue(field, body[key]);
+        n = delta.ok ? n + sign * (delta.value as number) : Number.NaN;
+      }
+      value = Number.isNaN(n) ? body[`${name}+`] ?? body[`${name}-`] : n;
+    } else if (isMultiple(field)) {
+      let list = asList(value);
+      if (prepend) list = [...asList(body[`+${name}`]), ...list];
+      if (append) list = [...list, ...asList(body[`${name}+`])];
+      if (remove) {
+        const gone = new Set(asList(body[`${name}-`]));
+        list = list.filter((v) => !gone.has(v));
+      }
+      value = list;
+    } else if (generate && field.type === 'text' && field.autogeneratePattern !== '') {
+      value = autogenerate(field.autogeneratePattern) ?? value;
+    }
+    out[name] = value;
+  }
+  return out ?? body;
+}
+
 /**
  * Merges `body` into `base` (an empty record on create) and validates every field.
  * Fields a caller may not write (autodates, hidden fields for non-superusers) are skipped silently.
@@ -77,6 +125,7 @@ export function prepareInput(plan: CollectionPlan, base: StoredRecord | null, bo
   const changed = new Set<string>();
   const errors: Record<string, FieldError> = {};
   const plainPasswords = new Map<string, string>();
+  body = applyModifiers(plan, base, body);
 
   for (const field of plan.collection.fields) {
     const has = Object.prototype.hasOwnProperty.call(body, field.name);

@@ -1,0 +1,62 @@
+// PocketBase's write modifiers: `f+`, `+f`, `f-` on multiple fields and numbers, `f:autogenerate` on text.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { availableEngines } from '../helpers/engines.js';
+import { createCollection } from './fixtures.js';
+
+for (const engine of availableEngines()) {
+  describe(`${engine.name}: write modifiers`, () => {
+    let t: TestApp;
+    let id = '';
+    beforeAll(async () => {
+      t = await startTestApp({ engine });
+      await createCollection(t, {
+        name: 'items', listRule: '', viewRule: '', createRule: '', updateRule: '',
+        fields: [
+          { name: 'tags', type: 'select', values: ['a', 'b', 'c', 'd'], maxSelect: 4 },
+          { name: 'views', type: 'number' },
+          { name: 'code', type: 'text', autogeneratePattern: '[A-Z]{6}' },
+        ],
+      });
+      const created = await t.post('/api/collections/items/records', { tags: ['b'], 'tags+': 'c', '+tags': ['a'], views: 5, 'views+': 2 });
+      expect(created.status).toBe(200);
+      expect(created.body).toMatchObject({ tags: ['a', 'b', 'c'], views: 7 });
+      id = created.body.id;
+    });
+    afterAll(() => t?.close());
+
+    it('appends, prepends and removes on multiple fields against the stored value', async () => {
+      const res = await t.patch(`/api/collections/items/records/${id}`, { 'tags-': ['a', 'c'], 'tags+': 'd' });
+      expect(res.body.tags).toEqual(['b', 'd']);
+    });
+
+    it('adds and subtracts on numbers', async () => {
+      expect((await t.patch(`/api/collections/items/records/${id}`, { 'views-': 10 })).body.views).toBe(-3);
+      expect((await t.patch(`/api/collections/items/records/${id}`, { 'views+': '4.5' })).body.views).toBe(1.5);
+    });
+
+    it('refuses a modifier value of the wrong type with the field code', async () => {
+      const res = await t.patch(`/api/collections/items/records/${id}`, { 'views+': 'x' });
+      expect(res.status).toBe(400);
+      expect(res.body.data.views.code).toBe('validation_not_a_number');
+      const bad = await t.patch(`/api/collections/items/records/${id}`, { 'tags+': 'zzz' });
+      expect(bad.status).toBe(400);
+      expect(bad.body.data.tags.code).toBe('validation_invalid_value');
+    });
+
+    it('autogenerates text from the field pattern', async () => {
+      const res = await t.patch(`/api/collections/items/records/${id}`, { 'code:autogenerate': '' });
+      expect(res.body.code).toMatch(/^[A-Z]{6}$/);
+    });
+
+    it('takes modifiers from multipart bodies too', async () => {
+      const form = new FormData();
+      form.append('tags+', 'a');
+      form.append('views+', '1');
+      const res = await fetch(`${t.url}/api/collections/items/records/${id}`, { method: 'PATCH', body: form });
+      const body = (await res.json()) as { tags: string[]; views: number };
+      expect(body.tags).toEqual(['b', 'd', 'a']);
+      expect(body.views).toBe(2.5);
+    });
+  });
+}
