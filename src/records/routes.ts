@@ -51,6 +51,7 @@ const contextOf = (req: FastifyRequest): RecordContext => ({
   auth: req.auth,
   request: requestInfo(req),
   expand: firstValue((req.query as { expand?: unknown } | undefined)?.expand),
+  client: req.ip,
 });
 
 export const recordRoutes: FastifyPluginAsync<{ records: RecordService }> = async (app, { records }) => {

@@ -4,6 +4,7 @@ import type { Collection, CollectionRegistry } from '../collections/index.js';
 import { toDb } from '../collections/index.js';
 import { createCascade } from './cascade.js';
 import { createExpander } from './expand.js';
+import { createSearchThrottle } from './search-throttle.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
@@ -18,6 +19,8 @@ export interface RecordContext {
   readonly request: RequestInfo;
   /** The `expand` parameter: relations to include in the answer. */
   readonly expand?: string;
+  /** Who is asking, for the empty-search throttle (the client IP). */
+  readonly client?: string;
 }
 
 export interface PasswordHasher {
@@ -103,6 +106,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
 
   const cascade = createCascade({ registry, dialect });
   const expander = createExpander({ registry, dialect });
+  const throttle = createSearchThrottle();
 
   function mustCollection(idOrName: string): CollectionPlan {
     const collection = registry.get(idOrName);
@@ -339,6 +343,10 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         defaultSort: plan.collection.type === 'view' ? '' : '@rowid',
         mapRow: (row) => readRow(plan, row, dialect),
       });
+      const filtersByRule = plan.collection.listRule !== null && plan.collection.listRule !== '';
+      if (page.items.length === 0 && !isSuperuser && filtersByRule && params.filter !== '' && ctx.client !== undefined) {
+        await throttle.afterEmptySearch(ctx.client, plan.collection.id);
+      }
       return { ...page, items: await answer(plan, page.items, ctx) };
     }
 
