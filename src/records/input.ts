@@ -111,6 +111,8 @@ export function applyModifiers(plan: CollectionPlan, base: StoredRecord | null, 
       value = autogenerate(field.autogeneratePattern) ?? value;
     }
     out[name] = value;
+    // The modifiers are spent: folding the result again changes nothing.
+    for (const key of [`+${name}`, `${name}+`, `${name}-`, `${name}:autogenerate`]) delete out[key];
   }
   return out ?? body;
 }

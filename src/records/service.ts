@@ -10,7 +10,7 @@ import { AppError, ValidationError, fieldError, type FieldError } from '../core/
 import { randomString } from '../core/ids.js';
 import type { Database, Executor } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
-import { hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
+import { applyModifiers, hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
 import { planFor, readRow, serializeRecord, type CollectionPlan, type CompiledRule, type StoredRecord, type Viewer } from './plan.js';
 import { allOf, ruleCondition } from './rules.js';
 
@@ -88,6 +88,8 @@ function asBody(body: unknown): Readonly<Record<string, unknown>> {
   if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('bad_request', BAD_BODY);
   return body as Record<string, unknown>;
 }
+
+const withBody = (ctx: RecordContext, body: Readonly<Record<string, unknown>>): RecordContext => ({ ...ctx, request: { ...ctx.request, body } });
 
 function viewerOf(collection: Collection, auth: AuthState | null): Viewer {
   return {
@@ -203,9 +205,10 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     async function create(idOrName: string, rawBody: unknown, ctx: RecordContext): Promise<RecordJson> {
       const plan = mustCollection(idOrName);
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
-      const createRule = ruleCondition(plan, plan.rules.createRule, ctx.request, isSuperuser, dialect);
       if (plan.collection.type === 'view') throw new AppError('bad_request', CREATE_FAILED);
-      const body = asBody(rawBody);
+      // Rules see the body as it will be stored: after the write modifiers.
+      const body = applyModifiers(plan, null, asBody(rawBody));
+      const createRule = ruleCondition(plan, plan.rules.createRule, withBody(ctx, body).request, isSuperuser, dialect);
       const input = prepareInput(plan, null, body, { isSuperuser });
       const errors = { ...input.errors };
       checkAuthForm(plan, body, input, errors);
@@ -243,8 +246,13 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       const plan = mustCollection(idOrName);
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
       if (plan.collection.type === 'view') throw new AppError('bad_request', UPDATE_FAILED);
-      const existing = await loadUnderRule(plan, id, plan.rules.updateRule, ctx);
-      const body = asBody(rawBody);
+      // A superusers-only rule answers 403 before anything is read.
+      ruleCondition(plan, plan.rules.updateRule, ctx.request, isSuperuser, dialect);
+      const current = await selectOne(scope.executor, plan, id, null);
+      if (!current) throw new AppError('not_found');
+      // The update rule sees the body after the write modifiers, folded onto the stored record.
+      const body = applyModifiers(plan, current, asBody(rawBody));
+      const existing = await loadUnderRule(plan, id, plan.rules.updateRule, withBody(ctx, body));
       const input = prepareInput(plan, existing, body, { isSuperuser });
       const errors = { ...input.errors };
       let rotate = false;

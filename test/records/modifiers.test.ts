@@ -60,3 +60,25 @@ for (const engine of availableEngines()) {
     });
   });
 }
+
+for (const engine of availableEngines()) {
+  describe(`${engine.name}: rules see the body after modifiers`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ engine });
+      await createCollection(t, {
+        name: 'counters', listRule: '', viewRule: '', createRule: '@request.body.n <= 10', updateRule: '@request.body.n <= 10',
+        fields: [{ name: 'n', type: 'number' }],
+      });
+    });
+    afterAll(() => t?.close());
+
+    it('applies create and update rules to the folded values', async () => {
+      expect((await t.post('/api/collections/counters/records', { n: 8, 'n+': 5 })).status).toBe(400);
+      const created = await t.post('/api/collections/counters/records', { n: 8, 'n+': 1 });
+      expect(created.body.n).toBe(9);
+      expect((await t.patch(`/api/collections/counters/records/${created.body.id}`, { 'n+': 2 })).status).toBe(404);
+      expect((await t.patch(`/api/collections/counters/records/${created.body.id}`, { 'n+': 1 })).body.n).toBe(10);
+    });
+  });
+}
