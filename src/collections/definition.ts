@@ -11,6 +11,7 @@ import {
   TOKEN_KINDS, type AuthOptions, type Collection, type CollectionType, type Field, type Rules,
 } from './model.js';
 import { authIndexes, authSystemFields, defaultAuthOptions, idField, newTokenSecret } from './scaffolds.js';
+import { INVALID_VIEW_QUERY_CODE, invalidViewQueryMessage, parseViewQuery, ViewQueryError, type LexOptions, type ParsedViewQuery } from './views/index.js';
 
 type Raw = Readonly<Record<string, unknown>>;
 
@@ -27,6 +28,8 @@ export interface BuildContext {
   readonly secrets: SecretBox;
   /** True when building the system's own collections (names may start with `_`). */
   readonly allowSystem?: boolean;
+  /** How the engine's SQL quotes strings, for reading view queries (default: no backslash escapes). */
+  readonly viewLex?: LexOptions;
 }
 
 const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,6 +70,10 @@ function mergeFields(rawFields: unknown, previous: Collection | null, type: Coll
     // Errors are keyed by the position the client sent, before system fields are restored.
     const field = normalized && resolveRelation(normalized, self, ctx);
     if (normalized && !field) own.collectionId = fieldError('validation_missing_rel_collection', 'Relation connection is missing or cannot be accessed.');
+    // PocketBase: only views may point at views (pocketbase#3000).
+    if (field?.type === 'relation' && field.collectionId !== self.id && ctx.find(field.collectionId)?.type === 'view') {
+      own.collectionId = fieldError('validation_relation_field_non_view_base_collection', 'Only view collections are allowed to have relations to other views.');
+    }
     if (field) {
       const lower = field.name.toLowerCase();
       if (seenNames.has(lower)) own.name = fieldError('validation_duplicated_field_name', `Duplicated or invalid field name ${field.name}.`, { fieldName: field.name });
@@ -202,8 +209,33 @@ function checkIdentityFields(auth: AuthOptions, fields: readonly Field[], indexe
 }
 
 export interface BuiltCollection {
+  /** For a view, `fields` are the previous ones until the service derives them from the query. */
   readonly collection: Collection;
   readonly indexes: readonly ParsedIndex[];
+  /** A view's checked query; null for other types. */
+  readonly view: ParsedViewQuery | null;
+}
+
+const VIEW_WRITE_RULES = ['createRule', 'updateRule', 'deleteRule'] as const;
+
+/** A view's query, read and checked as far as it can be without the database. */
+function readViewQuery(raw: Raw, previous: Collection | null, ctx: BuildContext, errors: Record<string, FieldError | FieldErrors>): ParsedViewQuery | null {
+  const value = raw.viewQuery ?? previous?.viewQuery ?? '';
+  if (typeof value !== 'string') {
+    errors.viewQuery = fieldError('validation_invalid_value', 'Must be a string.');
+    return null;
+  }
+  if (value.trim() === '') {
+    errors.viewQuery = fieldError('validation_required', 'Cannot be blank.');
+    return null;
+  }
+  try {
+    return parseViewQuery(value, ctx.viewLex ?? { hasBackslashEscapes: false });
+  } catch (err) {
+    if (!(err instanceof ViewQueryError)) throw err;
+    errors.viewQuery = fieldError(INVALID_VIEW_QUERY_CODE, invalidViewQueryMessage(err.message));
+    return null;
+  }
 }
 
 /**
@@ -218,7 +250,6 @@ export function buildCollection(raw: unknown, previous: Collection | null, ctx: 
   const type = (raw.type ?? previous?.type ?? 'base') as CollectionType;
   if (!['base', 'auth', 'view'].includes(type)) errors.type = fieldError('validation_in_invalid', 'Must be a valid value.');
   else if (previous && previous.type !== type) errors.type = fieldError('validation_collection_type_change', 'Collection type cannot be changed.');
-  else if (type === 'view') errors.type = fieldError('validation_in_invalid', 'View collections are not available yet.');
 
   const name = typeof raw.name === 'string' ? raw.name.trim() : previous?.name ?? '';
   if (raw.name !== undefined && typeof raw.name !== 'string') errors.name = fieldError('validation_invalid_value', 'Must be a string.');
@@ -254,10 +285,21 @@ export function buildCollection(raw: unknown, previous: Collection | null, ctx: 
     }
   }
 
-  const fields = mergeFields(raw.fields, previous, type, { id, name }, ctx, errors);
+  const isView = type === 'view';
+  if (isView) {
+    // PocketBase: a view stores no records of its own, so it takes none by the API.
+    for (const k of VIEW_WRITE_RULES) if (rules[k] !== null) errors[k] = fieldError('validation_nil', 'Must be blank.');
+  }
+  // A view's fields come from its query (the service derives them); whatever the body says is ignored.
+  const fields = isView ? [...(previous?.fields ?? [])] : mergeFields(raw.fields, previous, type, { id, name }, ctx, errors);
+  const view = isView ? readViewQuery(raw, previous, ctx, errors) : null;
 
   const auth = type === 'auth' ? readAuthOptions(raw, previous?.auth ?? null, ctx, errors) : null;
-  let indexes = readIndexes(raw, previous, name, fields, ctx, errors);
+  let indexes: ParsedIndex[] = [];
+  if (!isView) indexes = readIndexes(raw, previous, name, fields, ctx, errors);
+  else if (Array.isArray(raw.indexes) && raw.indexes.length > 0) {
+    errors.indexes = fieldError('validation_indexes_not_supported', "View collections don't support indexes.");
+  }
   if (type === 'auth') {
     indexes = ensureAuthIndexes(indexes, id, name);
     if (auth) checkIdentityFields(auth, fields, indexes, errors);
@@ -274,12 +316,12 @@ export function buildCollection(raw: unknown, previous: Collection | null, ctx: 
     fields,
     indexes: indexes.map(formatIndex),
     ...rules,
-    viewQuery: '',
+    viewQuery: view?.query ?? '',
     auth,
     created: previous?.created ?? now,
     updated: now,
   };
-  return { collection, indexes };
+  return { collection, indexes, view };
 }
 
 /** Auth collections always keep unique indexes on tokenKey and non-empty email (API.md §3). */

@@ -46,7 +46,25 @@ export function planCreate(database: Database, collection: Collection, indexes: 
 }
 
 export function planDrop(database: Database, collection: Collection): SchemaPlan {
-  return { reversible: [], destructive: database.dialect.dropTable(collection.name) };
+  const d = database.dialect;
+  return { reversible: [], destructive: collection.type === 'view' ? d.dropView(collection.name) : d.dropTable(collection.name) };
+}
+
+/** A view's SQL: its query, and the column list when `id` must be cast to text. */
+export interface ViewSql {
+  readonly query: string;
+  readonly columns?: readonly string[] | undefined;
+}
+
+/** Creates a view, or replaces `previous` (its query, its name or both) with one. */
+export function planView(database: Database, previous: Collection | null, name: string, view: ViewSql): SchemaPlan {
+  const d = database.dialect;
+  const create: Step = { forward: d.createView(name, view.query, view.columns), backward: d.dropView(name) };
+  if (!previous) return { reversible: [create], destructive: [] };
+  // NOTE: only MariaDB runs `backward`; the old view comes back in its id-cast form (which reads the
+  // same rows), since whether its id needed the cast was settled by a probe when it was saved.
+  const restore = d.createView(previous.name, previous.viewQuery, previous.fields.map((f) => f.name));
+  return { reversible: [{ forward: d.dropView(previous.name), backward: restore }, create], destructive: [] };
 }
 
 export function planUpdate(

@@ -3,12 +3,13 @@ import { AppError, ValidationError, fieldError, notFound } from '../core/errors.
 import type { SecretBox } from '../core/secret-box.js';
 import type { Database, Trx } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type QueryColumn, type QuerySchema, type RequestInfo } from '../query/index.js';
-import { buildCollection, type BuildContext } from './definition.js';
+import { buildCollection, type BuildContext, type BuiltCollection } from './definition.js';
 import { parseIndex, type ParsedIndex } from './indexes/index.js';
 import type { Collection, CollectionType } from './model.js';
-import { applyPlan, planCreate, planDrop, planUpdate, type SchemaPlan } from './schema-sync.js';
+import { applyPlan, planCreate, planDrop, planUpdate, planView, type SchemaPlan } from './schema-sync.js';
 import { publicAuthOptions, scaffold } from './scaffolds.js';
 import { COLLECTIONS_TABLE, type CollectionRegistry } from './store.js';
+import { INVALID_VIEW_QUERY_CODE, invalidViewQueryMessage, mentionedNames, probeViewQuery, ViewQueryError, type ViewShape } from './views/index.js';
 
 export type CollectionJson = Record<string, unknown>;
 
@@ -47,7 +48,62 @@ const LIST_SCHEMA: QuerySchema = {
 const parsedIndexes = (c: Collection): ParsedIndex[] => c.indexes.map((text) => ({ ...parseIndex(text), table: c.name }));
 
 export function createCollectionService({ database, registry, secrets, truncateRecords }: CollectionServiceDeps): CollectionService {
-  const buildContext = (extra: Partial<BuildContext> = {}): BuildContext => ({ find: (x) => registry.get(x), all: () => registry.all(), secrets, ...extra });
+  const buildContext = (extra: Partial<BuildContext> = {}): BuildContext => ({
+    find: (x) => registry.get(x), all: () => registry.all(), secrets, viewLex: { hasBackslashEscapes: database.dialect.hasBackslashEscapes }, ...extra,
+  });
+  const findByName = (name: string): Collection | undefined => {
+    const c = registry.get(name);
+    return c && c.name.toLowerCase() === name.toLowerCase() ? c : undefined;
+  };
+
+  /** Views whose query mentions `c` by name (SQL has no ids): they break when its table goes or changes shape. */
+  function viewsReading(c: Collection): Collection[] {
+    const lex = { hasBackslashEscapes: database.dialect.hasBackslashEscapes };
+    return registry.all().filter((v) => v.type === 'view' && v.id !== c.id && mentionedNames(v.viewQuery, lex).has(c.name.toLowerCase()));
+  }
+
+  /**
+   * Refuses a change that would leave a view reading a table or column that is gone or renamed.
+   * NOTE: PocketBase re-saves such views afterwards and only logs failures; PostgreSQL would refuse
+   * the DDL outright and MariaDB would keep a broken view, so the change is refused here, with a 400.
+   */
+  function checkViewDependents(previous: Collection, next: Collection | null): void {
+    if (next) {
+      const ids = new Map(next.fields.map((f) => [f.id, f.name]));
+      // A view is dropped and created again whenever its query or name changes.
+      const isReshaped = previous.name !== next.name || previous.fields.some((f) => ids.get(f.id) !== f.name)
+        || (previous.type === 'view' && previous.viewQuery !== next.viewQuery);
+      if (!isReshaped) return;
+    }
+    const dependents = viewsReading(previous);
+    if (dependents.length === 0) return;
+    const names = dependents.map((v) => v.name).join(', ');
+    throw new AppError('bad_request', next
+      ? `The collection is used by the view collection(s) ${names}: update or delete them before renaming or removing its tables or fields.`
+      : `The collection is still used by the view collection(s) ${names}.`);
+  }
+
+  /** Asks the database what the view's query returns; a bad query is a 400 on `viewQuery`. */
+  async function probeView(built: BuiltCollection, failure: string): Promise<ViewShape> {
+    try {
+      return await probeViewQuery(database, built.view!, findByName);
+    } catch (err) {
+      if (!(err instanceof ViewQueryError)) throw err;
+      throw new ValidationError(failure, { viewQuery: fieldError(INVALID_VIEW_QUERY_CODE, invalidViewQueryMessage(err.message)) });
+    }
+  }
+
+  /** The plan and the complete collection: a view's fields come from probing its query. */
+  async function prepare(built: BuiltCollection, previous: Collection | null, failure: string): Promise<{ collection: Collection; plan: SchemaPlan }> {
+    const { collection, indexes } = built;
+    if (collection.type !== 'view') {
+      const plan = previous ? planUpdate(database, previous, parsedIndexes(previous), collection, indexes) : planCreate(database, collection, indexes);
+      return { collection, plan };
+    }
+    const shape = await probeView(built, failure);
+    const withFields: Collection = { ...collection, fields: shape.fields };
+    return { collection: withFields, plan: planView(database, previous, collection.name, { query: collection.viewQuery, columns: shape.columns }) };
+  }
 
   function mustFind(idOrName: string): Collection {
     const c = registry.get(idOrName);
@@ -98,15 +154,19 @@ export function createCollectionService({ database, registry, secrets, truncateR
   }
 
   async function create(body: unknown, options: { allowSystem?: boolean } = {}): Promise<CollectionJson> {
-    const { collection, indexes } = buildCollection(body, null, buildContext(options));
-    await commit(planCreate(database, collection, indexes), 'Failed to create collection.', (trx) => registry.save(trx, collection, true));
+    const failure = 'Failed to create collection.';
+    const { collection, plan } = await prepare(buildCollection(body, null, buildContext(options)), null, failure);
+    await commit(plan, failure, (trx) => registry.save(trx, collection, true));
     return toJson(registry.get(collection.id)!);
   }
 
   async function update(idOrName: string, body: unknown): Promise<CollectionJson> {
     const previous = mustFind(idOrName);
-    const { collection, indexes } = buildCollection(body, previous, buildContext());
-    await commit(planUpdate(database, previous, parsedIndexes(previous), collection, indexes), 'Failed to update collection.', (trx) => registry.save(trx, collection, false));
+    const failure = 'Failed to update collection.';
+    const built = buildCollection(body, previous, buildContext());
+    checkViewDependents(previous, built.collection);
+    const { collection, plan } = await prepare(built, previous, failure);
+    await commit(plan, failure, (trx) => registry.save(trx, collection, false));
     return toJson(registry.get(collection.id)!);
   }
 
@@ -121,6 +181,7 @@ export function createCollectionService({ database, registry, secrets, truncateR
     if (referencing.length) {
       throw new AppError('bad_request', `The collection is still referenced by ${referencing.map((r) => r.name).join(', ')}.`);
     }
+    checkViewDependents(c, null);
     await commit(planDrop(database, c), 'Failed to delete collection.', (trx) => registry.remove(trx, c.id));
   }
 

@@ -141,3 +141,26 @@ export async function snapshotTable(database: Database, table: string): Promise<
 export async function collectionRow(database: Database, id: string): Promise<Record<string, unknown> | undefined> {
   return database.db.selectFrom('_collections').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** The views the database holds, sorted: what the catalog says, not the registry. */
+export async function viewNames(database: Database): Promise<string[]> {
+  let names: string[];
+  switch (database.engine) {
+    case 'sqlite': {
+      const { rows } = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'view'`.execute(database.db);
+      names = rows.map((r) => r.name);
+      break;
+    }
+    case 'postgres': {
+      const { rows } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.views WHERE table_schema = current_schema()`.execute(database.db);
+      names = rows.map((r) => r.name);
+      break;
+    }
+    case 'mysql': {
+      const { rows } = await sql<Record<string, unknown>>`SELECT table_name AS name FROM information_schema.views WHERE table_schema = DATABASE()`.execute(database.db);
+      names = rows.map(lower).map((r) => String(r.name));
+      break;
+    }
+  }
+  return names.sort();
+}

@@ -266,7 +266,8 @@ export function fromDb(field: Field, raw: unknown, dialect: DialectAdapter): Fie
       const list = parseJson(raw, []);
       return Array.isArray(list) ? list : [];
     }
-    case 'json': return field.type === 'geoPoint' ? parseJson(raw, { lon: 0, lat: 0 }) : parseJson(raw, null);
+    // NOTE: a view's json column may hold plain text (an expression); PocketBase shows it as a string.
+    case 'json': return field.type === 'geoPoint' ? parseJson(raw, { lon: 0, lat: 0 }) : parseJson(raw, typeof raw === 'string' ? raw : null);
     default: return raw === null || raw === undefined ? '' : String(raw);
   }
 }

@@ -1,8 +1,10 @@
 // MySQL/MariaDB (mysql2): utf8mb4_nopad_bin tables give bytewise compares (trailing spaces count, as in SQLite); DDL commits implicitly here.
 import { createPool } from 'mysql2';
 import { Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
-import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor } from '../ports.js';
+import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
+import { mysqlFilterFunctions } from './filter-functions.js';
 import { quoteBacktick } from './quote.js';
+import { createViewDdl, sampleRows } from './views.js';
 
 const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
   id: 'VARCHAR(255) NOT NULL PRIMARY KEY',
@@ -14,6 +16,12 @@ const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
 };
 
 const q = quoteBacktick;
+
+const MYSQL_KINDS: Readonly<Record<string, ViewColumn['kind']>> = {
+  varchar: 'text', char: 'text', text: 'text', tinytext: 'text', mediumtext: 'text', longtext: 'text',
+  tinyint: 'integer', smallint: 'integer', mediumint: 'integer', int: 'integer', bigint: 'integer',
+  decimal: 'number', float: 'number', double: 'number',
+};
 
 // NOTE: MariaDB's LOWER() folds every letter (É to é); SQLite's folds A-Z only, so spell that out.
 const UPPER_ASCII = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'];
@@ -55,9 +63,25 @@ export const mysqlAdapter: DialectAdapter = {
   renameTable: (from, to) => [`RENAME TABLE ${q(from)} TO ${q(to)}`],
   dropTable: (table) => [`DROP TABLE IF EXISTS ${q(table)}`],
   listTables: async (db: Executor) => {
-    const { rows } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()`.execute(db);
+    const { rows } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'`.execute(db);
     return rows.map((r) => r.name);
   },
+  hasBackslashEscapes: true,
+  createView: (view, query, columns) =>
+    createViewDdl(q, (ref) => `(CAST(${ref} AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_nopad_bin)`, view, query, columns),
+  dropView: (view) => [`DROP VIEW IF EXISTS ${q(view)}`],
+  viewColumns: async (db, view) => {
+    const { rows } = await sql<Record<string, unknown>>`
+      SELECT column_name AS name, data_type AS type, column_type AS full_type FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = ${view} ORDER BY ordinal_position`.execute(db);
+    return rows.map((row) => {
+      const r = Object.fromEntries(Object.entries(row).map(([k, v]) => [k.toLowerCase(), String(v)]));
+      return { name: r.name ?? '', kind: r.full_type === 'tinyint(1)' ? 'bool' : (MYSQL_KINDS[r.type ?? ''] ?? 'other') };
+    });
+  },
+  // NOTE: mysql2 fills `?` marks into the text itself, so the limit is a literal; the driver never
+  // sends more than one statement (multipleStatements is off).
+  sampleQuery: (db, query, limit) => sampleRows(db, q, query, sql.lit(Math.trunc(limit))),
   translateError: (err: unknown): ConstraintViolation | null => {
     if (!(err instanceof Error) || !('errno' in err)) return null;
     const e = err as Error & { errno?: number };
@@ -77,6 +101,7 @@ export const mysqlAdapter: DialectAdapter = {
     kind === 'text' ? sql`(${value} COLLATE utf8mb4_nopad_bin)` : sql`${kind === 'bool' && typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
   castText: (value) => sql`(CAST(${value} AS CHAR CHARACTER SET utf8mb4) COLLATE utf8mb4_nopad_bin)`,
   nullSafeEquals: (left, right, negate) => (negate ? sql`NOT (${left} <=> ${right})` : sql`${left} <=> ${right}`),
+  ...mysqlFilterFunctions,
   boolFromDb: (value: unknown) => value === 1 || value === true || value === '1',
   boolToDb: (value: boolean) => (value ? 1 : 0),
 };

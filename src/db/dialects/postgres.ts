@@ -1,8 +1,10 @@
 // PostgreSQL (pg): text columns use COLLATE "C" so that compares and sorts are bytewise, as in SQLite.
 import pg from 'pg';
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
-import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor } from '../ports.js';
+import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
+import { postgresFilterFunctions } from './filter-functions.js';
 import { quoteDouble } from './quote.js';
+import { createViewDdl, sampleRows } from './views.js';
 
 const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
   id: 'TEXT COLLATE "C" PRIMARY KEY NOT NULL',
@@ -14,6 +16,13 @@ const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
 };
 
 const q = quoteDouble;
+
+const PG_KINDS: Readonly<Record<string, ViewColumn['kind']>> = {
+  text: 'text', 'character varying': 'text', character: 'text', name: 'text',
+  smallint: 'integer', integer: 'integer', bigint: 'integer',
+  numeric: 'number', real: 'number', 'double precision': 'number',
+  boolean: 'bool',
+};
 
 export const postgresAdapter: DialectAdapter = {
   engine: 'postgres',
@@ -53,6 +62,17 @@ export const postgresAdapter: DialectAdapter = {
     const { rows } = await sql<{ name: string }>`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()`.execute(db);
     return rows.map((r) => r.name);
   },
+  hasBackslashEscapes: false,
+  createView: (view, query, columns) => createViewDdl(q, (ref) => `CAST(${ref} AS TEXT) COLLATE "C"`, view, query, columns),
+  dropView: (view) => [`DROP VIEW IF EXISTS ${q(view)}`],
+  viewColumns: async (db, view) => {
+    const { rows } = await sql<{ name: string; type: string }>`
+      SELECT column_name AS name, data_type AS type FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = ${view} ORDER BY ordinal_position`.execute(db);
+    return rows.map((r) => ({ name: r.name, kind: PG_KINDS[r.type] ?? 'other' }));
+  },
+  // SECURITY: the bound LIMIT makes pg use the extended protocol, which takes exactly one statement.
+  sampleQuery: (db, query, limit) => sampleRows(db, q, query, sql`${limit}`),
   translateError: (err: unknown): ConstraintViolation | null => {
     if (!(err instanceof Error) || !('code' in err)) return null;
     const e = err as Error & { code?: string; constraint?: string; detail?: string; column?: string };
@@ -73,6 +93,7 @@ export const postgresAdapter: DialectAdapter = {
   param: (value, kind) => (kind === 'number' ? sql`CAST(${value} AS DOUBLE PRECISION)` : kind === 'bool' ? sql`CAST(${value} AS BOOLEAN)` : sql`(CAST(${value} AS TEXT) COLLATE "C")`),
   castText: (value) => sql`(CAST(${value} AS TEXT) COLLATE "C")`,
   nullSafeEquals: (left, right, negate) => (negate ? sql`${left} IS DISTINCT FROM ${right}` : sql`${left} IS NOT DISTINCT FROM ${right}`),
+  ...postgresFilterFunctions,
   boolFromDb: (value: unknown) => value === true,
   boolToDb: (value: boolean) => value,
 };

@@ -4,8 +4,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, SqliteDialect, sql, type RawBuilder, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor } from '../ports.js';
+import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
+import { sqliteFilterFunctions } from './filter-functions.js';
 import { quoteDouble } from './quote.js';
+import { createViewDdl, sampleRows } from './views.js';
 
 const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
   id: 'TEXT PRIMARY KEY NOT NULL',
@@ -17,6 +19,16 @@ const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
 };
 
 const q = quoteDouble;
+
+/** A declared column type read by SQLite's affinity rules, plus BOOLEAN. */
+function declaredKind(type: string): ViewColumn['kind'] {
+  const t = type.toUpperCase();
+  if (t.includes('INT')) return 'integer';
+  if (t.includes('BOOL')) return 'bool';
+  if (/CHAR|CLOB|TEXT/.test(t)) return 'text';
+  if (/REAL|FLOA|DOUB|NUM|DEC/.test(t)) return 'number';
+  return 'other';
+}
 
 export const sqliteAdapter: DialectAdapter = {
   engine: 'sqlite',
@@ -47,6 +59,15 @@ export const sqliteAdapter: DialectAdapter = {
     const { rows } = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'`.execute(db);
     return rows.map((r) => r.name);
   },
+  hasBackslashEscapes: false,
+  createView: (view, query, columns) => createViewDdl(q, (ref) => `CAST(${ref} AS TEXT)`, view, query, columns),
+  dropView: (view) => [`DROP VIEW IF EXISTS ${q(view)}`],
+  // NOTE: a view column has its source column's declared type, none for an expression.
+  viewColumns: async (db, view) => {
+    const { rows } = await sql<{ name: string; type: string | null }>`SELECT name, type FROM pragma_table_info(${view}) ORDER BY cid`.execute(db);
+    return rows.map((r) => ({ name: r.name, kind: declaredKind(r.type ?? '') }));
+  },
+  sampleQuery: (db, query, limit) => sampleRows(db, q, query, sql`${limit}`),
   translateError: (err: unknown): ConstraintViolation | null => {
     if (!(err instanceof Error) || !('code' in err)) return null;
     const code = String((err as { code: unknown }).code);
@@ -67,6 +88,7 @@ export const sqliteAdapter: DialectAdapter = {
   param: (value, kind) => sql`${kind === 'bool' && typeof value === 'boolean' ? (value ? 1 : 0) : value}`,
   castText: (value) => sql`CAST(${value} AS TEXT)`,
   nullSafeEquals: (left, right, negate) => (negate ? sql`${left} IS NOT ${right}` : sql`${left} IS ${right}`),
+  ...sqliteFilterFunctions,
   boolFromDb: (value: unknown) => value === 1 || value === true || value === '1',
   boolToDb: (value: boolean) => (value ? 1 : 0),
 };
