@@ -120,6 +120,18 @@ for (const engine of availableEngines()) {
       });
     });
 
+    it('serves a view collection read-only, with its list rule', async () => {
+      const view = await admin.collections.create({
+        name: 'post_stats', type: 'view', listRule: '', viewRule: '',
+        viewQuery: 'SELECT p.id, p.title, COUNT(c.id) AS comments FROM posts p LEFT JOIN comments c ON c.post = p.id WHERE p.published = TRUE GROUP BY p.id, p.title',
+      });
+      expect(view.fields.map((f: { name: string }) => f.name)).toEqual(['id', 'title', 'comments']);
+      const rows = await guest.collection('post_stats').getFullList({ filter: 'comments >= 1' });
+      expect(rows.map((r) => [r.title, r.comments])).toEqual([['Hello', 1]]);
+      expect((await failure(guest.collection('post_stats').create({ title: 'x' }))).status).toBe(400);
+      await admin.collections.delete('post_stats');
+    });
+
     it('writes a batch through createBatch, all or nothing', async () => {
       const me = alice.authStore.record!.id;
       const batch = alice.createBatch();
