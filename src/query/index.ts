@@ -1,5 +1,6 @@
 // The filter and sort languages and PocketBase's list envelope: text in, parameterised SQL out.
-// Generic machinery: it meets a domain only through QuerySchema (a table and the columns it may name).
+// Generic machinery: it meets a domain only through QuerySchema (a table and the columns it may name)
+// and SchemaResolver (the other tables a filter may reach).
 
 export type {
   CompareExpr,
@@ -24,9 +25,14 @@ export { printFilter, printOperand } from './print.js';
 export type { SortDirection, SortTerm } from './sort.js';
 /** `sort` parameter to terms; `[]` when empty. Throws `AppError('bad_request')` on bad input. */
 export { parseSort } from './sort.js';
-export type { FilterScope, QueryColumn, QuerySchema, RequestInfo } from './compile.js';
-/** A parsed filter to one SQL condition with SQLite's meaning on every engine. */
-export { compileExpr } from './compile.js';
+export type { FilterScope, QueryColumn, QuerySchema, ReadAccess, RequestInfo, SchemaResolver } from './scope.js';
+/**
+ * A parsed filter to one SQL condition with SQLite's meaning on every engine; and one `sort` path
+ * (relations, JSON paths, `:lower`, `:length`) to its ORDER BY keys.
+ */
+export { compileExpr, compileSortKey } from './compile.js';
+/** Joins one filter may make, and relation hops in one path. */
+export { MAX_JOINS, MAX_RELATION_DEPTH } from './joins.js';
 export type { ListParams, ListQuery, ListResult } from './list.js';
 /** Query parameters, filter and sort compilation, and the paged query with its count. */
 export { DEFAULT_PER_PAGE, MAX_PER_PAGE, compileFilterText, compileSort, parseListParams, runList } from './list.js';

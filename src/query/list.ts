@@ -3,7 +3,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { AppError } from '../core/errors.js';
 import type { Executor } from '../db/index.js';
-import { compileExpr, type FilterScope } from './compile.js';
+import { compileExpr, compileSortKey, type FilterScope } from './compile.js';
 import { parseFilter } from './parser.js';
 import { parseSort } from './sort.js';
 
@@ -81,15 +81,15 @@ export function compileFilterText(filter: string, scope: FilterScope): RawBuilde
 
 export function compileSort(sortText: string, scope: FilterScope): RawBuilder<unknown>[] {
   const d = scope.dialect;
-  return parseSort(sortText).map((term) => {
+  const table = scope.tableRef ?? scope.schema.table;
+  return parseSort(sortText).flatMap((term) => {
     const dir = term.direction === 'desc' ? sql`DESC` : sql`ASC`;
-    if (term.path.kind === 'random') return d.engine === 'mysql' ? sql`RAND()` : sql`RANDOM()`;
-    if (term.path.kind === 'rowid') return sql`${sql.ref(`${scope.schema.table}._rowid_`)} ${dir}`;
-    const { segments, modifier } = term.path;
-    const name = segments[0]!;
-    const column = scope.schema.columns.get(name);
-    if (segments.length > 1 || modifier !== null || !column || (column.hidden && !scope.isTrusted)) throw badParam();
-    return sql`${sql.ref(`${scope.schema.table}.${name}`)} ${dir}`;
+    if (term.path.kind === 'random') return [d.random()];
+    if (term.path.kind === 'rowid') {
+      if (scope.schema.hasRowid === false) throw badParam();
+      return [sql`${sql.ref(`${table}._rowid_`)} ${dir}`];
+    }
+    return compileSortKey(term.path, scope).map((key) => sql`${key} ${dir}`);
   });
 }
 

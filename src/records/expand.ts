@@ -7,7 +7,7 @@ import { isMultiple } from '../collections/index.js';
 import type { AuthState } from '../core/auth-state.js';
 import type { DialectAdapter, Executor } from '../db/index.js';
 import type { RequestInfo } from '../query/index.js';
-import { planFor, readRow, serializeRecord, type CollectionPlan, type StoredRecord } from './plan.js';
+import { planFor, readRow, schemaResolver, serializeRecord, type CollectionPlan, type StoredRecord } from './plan.js';
 import { ruleCondition } from './rules.js';
 
 /** One record being answered: what was stored, and the JSON the client gets (expand goes in it). */
@@ -59,12 +59,13 @@ function hasUniqueIndexOn(collection: Collection, field: string): boolean {
 }
 
 export function createExpander({ registry, dialect }: { registry: CollectionRegistry; dialect: DialectAdapter }) {
+  const schemas = schemaResolver(registry);
   /** Reads records of `plan` matching `where` that the caller may view (context `expand`). */
   async function fetchVisible(ctx: ExpandContext, plan: CollectionPlan, where: RawBuilder<SqlBool>): Promise<StoredRecord[]> {
     const isSuperuser = ctx.auth?.isSuperuser ?? false;
     let rule;
     try {
-      rule = ruleCondition(plan, plan.rules.viewRule, { ...ctx.request, context: 'expand' }, isSuperuser, dialect);
+      rule = ruleCondition(plan, plan.rules.viewRule, { ...ctx.request, context: 'expand' }, isSuperuser, dialect, schemas);
     } catch {
       return []; // a superusers-only view rule: the caller sees none of them
     }

@@ -1,9 +1,10 @@
 // Everything the request path needs about one collection, computed once per collection version:
-// the filterable columns, the per-field readers and the parsed rules. Keyed by the frozen
-// Collection object, so a reload of the registry retires old plans by itself.
-import { columnKind, fromDb, type Collection, type Field } from '../collections/index.js';
+// the filterable columns (with relation targets and the listRule joins must meet), the per-field
+// readers and the parsed rules. Keyed by the frozen Collection object, so a reload of the
+// registry retires old plans by itself.
+import { columnKind, fromDb, type Collection, type CollectionRegistry, type Field } from '../collections/index.js';
 import type { DialectAdapter } from '../db/index.js';
-import { parseFilter, type Expr, type QueryColumn, type QuerySchema } from '../query/index.js';
+import { parseFilter, type Expr, type QueryColumn, type QuerySchema, type SchemaResolver } from '../query/index.js';
 
 export type RuleName = 'listRule' | 'viewRule' | 'createRule' | 'updateRule' | 'deleteRule';
 
@@ -42,6 +43,29 @@ function compileRule(text: string | null): CompiledRule {
   return expr === null ? { kind: 'public' } : { kind: 'filter', expr };
 }
 
+// `CREATE UNIQUE INDEX name ON table (col [COLLATE x] [ASC|DESC])`: one column, optionally partial.
+const SINGLE_UNIQUE = /^\s*CREATE\s+UNIQUE\s+INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?\S+\s+ON\s+\S+\s*\(\s*[`"[]?(\w+)[`"\]]?(?:\s+COLLATE\s+\w+)?(?:\s+(?:ASC|DESC))?\s*\)/i;
+
+/** Fields with a single-column unique index: a back-relation over one of them is single-valued. */
+function uniqueColumns(collection: Collection): ReadonlySet<string> {
+  const out = new Set<string>();
+  for (const text of collection.indexes) {
+    const m = SINGLE_UNIQUE.exec(text);
+    if (m) out.add(m[1]!);
+  }
+  return out;
+}
+
+function queryColumn(field: Field): QueryColumn {
+  const isList = field.type === 'select' || field.type === 'relation' || field.type === 'file';
+  return {
+    kind: columnKind(field),
+    hidden: field.hidden,
+    ...(isList ? { isList } : {}),
+    ...(field.type === 'relation' ? { relationTo: field.collectionId } : {}),
+  };
+}
+
 function buildPlan(collection: Collection): CollectionPlan {
   const isAuth = collection.type === 'auth';
   const columns = new Map<string, QueryColumn>();
@@ -49,17 +73,27 @@ function buildPlan(collection: Collection): CollectionPlan {
   for (const field of collection.fields) {
     const isSecret = field.type === 'password' || (isAuth && SECRET_FIELDS.has(field.name));
     // NOTE: password hashes are never filterable, not even by superusers.
-    if (field.type !== 'password') columns.set(field.name, { kind: columnKind(field), hidden: field.hidden });
+    if (field.type !== 'password') columns.set(field.name, queryColumn(field));
     readers.push({ name: field.name, field, isHidden: field.hidden, isSecret });
   }
+  const listRule = compileRule(collection.listRule);
   return {
     collection,
     table: collection.name,
-    schema: { table: collection.name, columns },
+    schema: {
+      table: collection.name,
+      hasRowid: collection.type !== 'view',
+      id: collection.id,
+      columns,
+      // A client filter joining this collection sees only the rows its listRule lets it list.
+      readAccess: listRule,
+      uniqueColumns: uniqueColumns(collection),
+      hasEmailVisibility: isAuth,
+    },
     fields: new Map(collection.fields.map((f) => [f.name, f])),
     readers,
     rules: {
-      listRule: compileRule(collection.listRule),
+      listRule,
       viewRule: compileRule(collection.viewRule),
       createRule: compileRule(collection.createRule),
       updateRule: compileRule(collection.updateRule),
@@ -80,6 +114,19 @@ export function planFor(collection: Collection): CollectionPlan {
     plans.set(collection, plan);
   }
   return plan;
+}
+
+/**
+ * Other collections as the filter compiler sees them (relation targets, `x_via_y`, `@collection.x`),
+ * read from the registry at compile time so a reload is seen at once.
+ */
+export function schemaResolver(registry: Pick<CollectionRegistry, 'get'>): SchemaResolver {
+  return {
+    schema(idOrName) {
+      const collection = registry.get(idOrName);
+      return collection ? planFor(collection).schema : undefined;
+    },
+  };
 }
 
 /** A stored row as API values, every field included (secrets too): the service's working form. */

@@ -3,16 +3,17 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { AppError } from '../core/errors.js';
 import type { DialectAdapter } from '../db/index.js';
-import { compileExpr, type RequestInfo } from '../query/index.js';
+import { compileExpr, type RequestInfo, type SchemaResolver } from '../query/index.js';
 import type { CollectionPlan, CompiledRule } from './plan.js';
 
 export const ONLY_SUPERUSERS = 'Only superusers can perform this action.';
 
 /**
  * The SQL condition a rule adds for this caller: null when nothing needs checking.
- * Throws 403 for a superusers-only rule and a non-superuser caller.
+ * Throws 403 for a superusers-only rule and a non-superuser caller. Without `schemas`, a rule
+ * naming another collection (relations, back-relations, `@collection`) is a 400.
  */
-export function ruleCondition(plan: CollectionPlan, rule: CompiledRule, request: RequestInfo, isSuperuser: boolean, dialect: DialectAdapter): RawBuilder<SqlBool> | null {
+export function ruleCondition(plan: CollectionPlan, rule: CompiledRule, request: RequestInfo, isSuperuser: boolean, dialect: DialectAdapter, schemas?: SchemaResolver): RawBuilder<SqlBool> | null {
   if (isSuperuser) return null;
   switch (rule.kind) {
     case 'superusers':
@@ -20,7 +21,8 @@ export function ruleCondition(plan: CollectionPlan, rule: CompiledRule, request:
     case 'public':
       return null;
     case 'filter':
-      return compileExpr(rule.expr, { schema: plan.schema, dialect, request, isTrusted: true });
+      // Rules are trusted: they may read hidden fields, @request.* and any collection.
+      return compileExpr(rule.expr, { schema: plan.schema, dialect, request, isTrusted: true, schemas });
   }
 }
 

@@ -11,7 +11,7 @@ import { randomString } from '../core/ids.js';
 import type { Database, Executor } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
 import { applyModifiers, hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
-import { planFor, readRow, serializeRecord, type CollectionPlan, type CompiledRule, type StoredRecord, type Viewer } from './plan.js';
+import { planFor, readRow, schemaResolver, serializeRecord, type CollectionPlan, type CompiledRule, type StoredRecord, type Viewer } from './plan.js';
 import { allOf, ruleCondition } from './rules.js';
 
 export interface RecordContext {
@@ -108,6 +108,8 @@ export function createRecordService({ database, registry, passwords }: RecordSer
 
   const cascade = createCascade({ registry, dialect });
   const expander = createExpander({ registry, dialect });
+  // Other collections, for rules and filters that reach them (relations, back-relations, @collection).
+  const schemas = schemaResolver(registry);
   const throttle = createSearchThrottle();
 
   function mustCollection(idOrName: string): CollectionPlan {
@@ -181,7 +183,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     const rule = plan.manageRule;
     if (plan.collection.type !== 'auth' || ids.length === 0 || rule.kind === 'superusers' || !ctx.auth) return new Set();
     if (rule.kind === 'public') return new Set(ids);
-    const condition = ruleCondition(plan, rule, ctx.request, false, dialect);
+    const condition = ruleCondition(plan, rule, ctx.request, false, dialect, schemas);
     let query = executor.selectFrom(plan.table).select(`${plan.table}.id`).where(`${plan.table}.id`, 'in', ids);
     if (condition) query = query.where(condition);
     return new Set((await query.execute()).map((row) => String(row.id)));
@@ -196,7 +198,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     /** The record the caller may act on under `rule`, or a 404 as PocketBase answers for a failed rule. */
     async function loadUnderRule(plan: CollectionPlan, id: string, rule: CompiledRule, ctx: RecordContext): Promise<StoredRecord> {
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
-      const condition = ruleCondition(plan, rule, ctx.request, isSuperuser, dialect);
+      const condition = ruleCondition(plan, rule, ctx.request, isSuperuser, dialect, schemas);
       const record = await selectOne(scope.executor, plan, id, condition);
       if (!record) throw new AppError('not_found');
       return record;
@@ -208,7 +210,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       if (plan.collection.type === 'view') throw new AppError('bad_request', CREATE_FAILED);
       // Rules see the body as it will be stored: after the write modifiers.
       const body = applyModifiers(plan, null, asBody(rawBody));
-      const createRule = ruleCondition(plan, plan.rules.createRule, withBody(ctx, body).request, isSuperuser, dialect);
+      const createRule = ruleCondition(plan, plan.rules.createRule, withBody(ctx, body).request, isSuperuser, dialect, schemas);
       const input = prepareInput(plan, null, body, { isSuperuser });
       const errors = { ...input.errors };
       checkAuthForm(plan, body, input, errors);
@@ -247,7 +249,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
       if (plan.collection.type === 'view') throw new AppError('bad_request', UPDATE_FAILED);
       // A superusers-only rule answers 403 before anything is read.
-      ruleCondition(plan, plan.rules.updateRule, ctx.request, isSuperuser, dialect);
+      ruleCondition(plan, plan.rules.updateRule, ctx.request, isSuperuser, dialect, schemas);
       const current = await selectOne(scope.executor, plan, id, null);
       if (!current) throw new AppError('not_found');
       // The update rule sees the body after the write modifiers, folded onto the stored record.
@@ -341,10 +343,10 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     async function list(idOrName: string, params: ListParams, ctx: RecordContext): Promise<ListResult<RecordJson>> {
       const plan = mustCollection(idOrName);
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
-      const where = ruleCondition(plan, plan.rules.listRule, ctx.request, isSuperuser, dialect);
+      const where = ruleCondition(plan, plan.rules.listRule, ctx.request, isSuperuser, dialect, schemas);
       const page = await runList({
         executor: scope.executor,
-        scope: { schema: plan.schema, dialect, request: ctx.request, isTrusted: isSuperuser },
+        scope: { schema: plan.schema, dialect, request: ctx.request, isTrusted: isSuperuser, schemas },
         params,
         where,
         // Views have no rowid: they keep the order their query gives.
@@ -402,7 +404,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       const rule = ruleName === 'authRule' ? plan.authRule : plan.manageRule;
       if (rule.kind === 'superusers') return false;
       if (rule.kind === 'public') return true;
-      const condition = allOf([ruleCondition(plan, rule, request, false, dialect)]);
+      const condition = allOf([ruleCondition(plan, rule, request, false, dialect, schemas)]);
       return (await selectOne(db, plan, recordId, condition)) !== null;
     },
     serialize: (collection, record, viewer) => serializeRecord(planFor(collection), record, viewer),

@@ -136,8 +136,11 @@ for (const engine of availableEngines()) {
         expect((await records(`posts/records/${ids.alpha}`)).title).toBe('alpha');
       });
 
-      // TODO(#04): a view has no rowid; `sort=@rowid` is a 500 until src/query refuses it for views.
-      it.todo('sort=@rowid on a view → 400');
+      it('refuses sort=@rowid on a view (views have no rowid) with 400', async () => {
+        const res = await t.get('/api/collections/post_stats/records?sort=@rowid', asSu);
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({ status: 400, message: 'Something went wrong while processing your request.', data: {} });
+      });
 
       it('refuses to truncate a view', async () => {
         const res = await t.delete('/api/collections/post_stats/truncate', asSu);

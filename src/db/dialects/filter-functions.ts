@@ -137,7 +137,7 @@ export const mysqlFilterFunctions: FilterFunctions = {
     const p = sqlitePath(path);
     const type = sql`JSON_TYPE(JSON_EXTRACT(${doc}, ${p}))`;
     return {
-      number: sql`(CASE WHEN ${type} IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') THEN CAST(JSON_VALUE(${doc}, ${p}) AS DOUBLE) WHEN ${type} = 'BOOLEAN' THEN (CASE WHEN JSON_VALUE(${doc}, ${p}) = 'true' THEN 1 ELSE 0 END) END)`,
+      number: sql`(CASE WHEN ${type} IN ('INTEGER', 'UNSIGNED INTEGER', 'DOUBLE', 'DECIMAL') THEN CAST(JSON_VALUE(${doc}, ${p}) AS DOUBLE) WHEN ${type} = 'BOOLEAN' THEN (CASE WHEN JSON_EXTRACT(${doc}, ${p}) = 'true' THEN 1 ELSE 0 END) END)`,
       text: sql`(CASE WHEN ${type} = 'STRING' THEN JSON_VALUE(${doc}, ${p}) WHEN ${type} IN ('OBJECT', 'ARRAY') THEN JSON_EXTRACT(${doc}, ${p}) END COLLATE utf8mb4_nopad_bin)`,
     };
   },
