@@ -89,7 +89,21 @@ function asBody(body: unknown): Readonly<Record<string, unknown>> {
   return body as Record<string, unknown>;
 }
 
-const withBody = (ctx: RecordContext, body: Readonly<Record<string, unknown>>): RecordContext => ({ ...ctx, request: { ...ctx.request, body } });
+/**
+ * The context rules see for a write: `@request.body` is the body after the write modifiers, without
+ * the hidden fields a non-superuser cannot set anyway (an auth collection's password stays), as in PocketBase.
+ */
+function withBody(ctx: RecordContext, plan: CollectionPlan, body: Readonly<Record<string, unknown>>): RecordContext {
+  let visible = body;
+  if (!ctx.auth?.isSuperuser) {
+    const hidden = plan.collection.fields.filter((f) => f.hidden && !(plan.collection.type === 'auth' && f.name === 'password'));
+    if (hidden.some((f) => Object.prototype.hasOwnProperty.call(body, f.name))) {
+      visible = { ...body };
+      for (const f of hidden) delete (visible as Record<string, unknown>)[f.name];
+    }
+  }
+  return { ...ctx, request: { ...ctx.request, body: visible } };
+}
 
 function viewerOf(collection: Collection, auth: AuthState | null): Viewer {
   return {
@@ -210,7 +224,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       if (plan.collection.type === 'view') throw new AppError('bad_request', CREATE_FAILED);
       // Rules see the body as it will be stored: after the write modifiers.
       const body = applyModifiers(plan, null, asBody(rawBody));
-      const createRule = ruleCondition(plan, plan.rules.createRule, withBody(ctx, body).request, isSuperuser, dialect, schemas);
+      const createRule = ruleCondition(plan, plan.rules.createRule, withBody(ctx, plan, body).request, isSuperuser, dialect, schemas);
       const input = prepareInput(plan, null, body, { isSuperuser });
       const errors = { ...input.errors };
       checkAuthForm(plan, body, input, errors);
@@ -254,7 +268,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       if (!current) throw new AppError('not_found');
       // The update rule sees the body after the write modifiers, folded onto the stored record.
       const body = applyModifiers(plan, current, asBody(rawBody));
-      const existing = await loadUnderRule(plan, id, plan.rules.updateRule, withBody(ctx, body));
+      const existing = await loadUnderRule(plan, id, plan.rules.updateRule, withBody(ctx, plan, body));
       const input = prepareInput(plan, existing, body, { isSuperuser });
       const errors = { ...input.errors };
       let rotate = false;

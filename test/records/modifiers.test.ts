@@ -82,3 +82,25 @@ for (const engine of availableEngines()) {
     });
   });
 }
+
+for (const engine of availableEngines()) {
+  describe(`${engine.name}: hidden fields in @request.body`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ engine });
+      await createCollection(t, {
+        name: 'notes', listRule: '', viewRule: '', createRule: '@request.body.secret:isset = false',
+        fields: [{ name: 'text', type: 'text' }, { name: 'secret', type: 'text', hidden: true }],
+      });
+    });
+    afterAll(() => t?.close());
+
+    it('leaves hidden fields out of the body non-superusers’ rules see, and ignores them', async () => {
+      const res = await t.post('/api/collections/notes/records', { text: 'a', secret: 'x' });
+      expect(res.status).toBe(200);
+      expect(res.body).not.toHaveProperty('secret');
+      const token = await t.superuserToken();
+      expect((await t.get(`/api/collections/notes/records/${res.body.id}`, { token })).body.secret).toBe('');
+    });
+  });
+}
