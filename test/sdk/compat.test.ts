@@ -120,6 +120,38 @@ for (const engine of availableEngines()) {
       });
     });
 
+    it('filters and sorts through relations, back-relations and multiple values, under the joined rules', async () => {
+      const mine = await alice.collection('posts').getFullList({ filter: alice.filter('owner.name = {:n} && tags.name ?= {:t}', { n: 'alice', t: 'news' }) });
+      expect(mine.map((p) => p.title)).toEqual(['Hello']);
+      // Bob may not list Alice's user record (users' listRule), so a filter through it finds nothing.
+      expect(await bob.collection('posts').getFullList({ filter: bob.filter('owner.name = {:n}', { n: 'alice' }) })).toEqual([]);
+      expect((await guest.collection('posts').getFullList({ filter: "comments_via_post.text ?~ 'nic'" })).map((p) => p.title)).toEqual(['Hello']);
+      expect((await guest.collection('posts').getFullList({ filter: 'tags:length = 2 && tags.name ?= "release"' })).map((p) => p.title)).toEqual(['Hello']);
+      expect((await guest.collection('posts').getFullList({ filter: 'tags.name = "news"' }))).toEqual([]);
+      const sorted = await alice.collection('posts').getFullList({ sort: '-owner.name,title' });
+      expect(sorted.map((p) => p.title)).toEqual(['Draft', 'Hello']);
+      expect((await failure(guest.collection('posts').getList(1, 1, { filter: '@collection.users.email ?= "alice@example.com"' }))).status).toBe(403);
+    });
+
+    it('applies a rule that joins another collection with @collection', async () => {
+      const shared = await admin.collections.create({
+        name: 'shared', type: 'base', listRule: 'user = @request.auth.id', viewRule: 'user = @request.auth.id',
+        fields: [
+          { name: 'post', type: 'relation', collectionId: 'pbc_posts0000001', maxSelect: 1, required: true, cascadeDelete: true },
+          { name: 'user', type: 'relation', collectionId: '_pb_users_auth_', maxSelect: 1, required: true },
+        ],
+      });
+      await admin.collections.update('posts', {
+        viewRule: 'published = true || owner = @request.auth.id || (@collection.shared.post ?= id && @collection.shared.user ?= @request.auth.id)',
+      });
+      expect((await failure(bob.collection('posts').getOne(draft))).status).toBe(404);
+      await admin.collection('shared').create({ post: draft, user: bob.authStore.record!.id });
+      expect((await bob.collection('posts').getOne(draft)).title).toBe('Draft');
+      expect((await failure(guest.collection('posts').getOne(draft))).status).toBe(404);
+      await admin.collections.delete(shared.id);
+      await admin.collections.update('posts', { viewRule: 'published = true || owner = @request.auth.id' });
+    });
+
     it('serves a view collection read-only, with its list rule', async () => {
       const view = await admin.collections.create({
         name: 'post_stats', type: 'view', listRule: '', viewRule: '',
