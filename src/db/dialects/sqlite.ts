@@ -9,13 +9,15 @@ import { sqliteFilterFunctions } from './filter-functions.js';
 import { quoteDouble } from './quote.js';
 import { createViewDdl, sampleRows } from './views.js';
 
+// NOTE: JSON is kept in TEXT columns: a column declared JSON would get NUMERIC affinity and store a
+// bare JSON number as a number, which then compares unlike the JSON text PostgreSQL and MariaDB hold.
 const COLUMN_TYPES: Readonly<Record<ColumnKind, string>> = {
   id: 'TEXT PRIMARY KEY NOT NULL',
   text: "TEXT DEFAULT '' NOT NULL",
   number: 'NUMERIC DEFAULT 0 NOT NULL',
   bool: 'BOOLEAN DEFAULT FALSE NOT NULL',
-  json: 'JSON DEFAULT NULL',
-  jsonArray: "JSON DEFAULT '[]' NOT NULL",
+  json: 'TEXT DEFAULT NULL',
+  jsonArray: "TEXT DEFAULT '[]' NOT NULL",
 };
 
 const q = quoteDouble;
