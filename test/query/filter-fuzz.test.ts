@@ -7,7 +7,7 @@ import { AppError } from '../../src/core/errors.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { compileExpr, compileFilterText, parseFilter, type FilterScope } from '../../src/query/index.js';
 import { availableEngines, type TestDatabase } from '../helpers/engines.js';
-import { REQUEST, SCHEMAS, seedRelations } from './relations-fixture.js';
+import { REQUEST, SCHEMAS, postsScope, seedRelations } from './relations-fixture.js';
 
 // A marker no identifier contains: if it shows up in SQL text, a value was spliced instead of bound.
 const MARK = 'Qz9';
@@ -99,13 +99,7 @@ for (const engine of availableEngines()) {
       await testDb?.drop();
     });
 
-    const scope = (isTrusted: boolean): FilterScope => ({
-      schema: SCHEMAS.get('posts')!,
-      dialect: database.dialect,
-      request: REQUEST,
-      isTrusted,
-      schemas: { schema: (name) => SCHEMAS.get(name) },
-    });
+    const scope = (isTrusted: boolean): FilterScope => postsScope(database, isTrusted);
 
     /** Compiles and runs `filter`; checks that no value reached the SQL text. */
     async function outcome(filter: string, isTrusted: boolean): Promise<Outcome> {

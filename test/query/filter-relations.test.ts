@@ -6,7 +6,7 @@ import { AppError, type ErrorCode } from '../../src/core/errors.js';
 import { openDatabase, type Database } from '../../src/db/index.js';
 import { compileFilterText, parseListParams, runList, type FilterScope } from '../../src/query/index.js';
 import { availableEngines, type TestDatabase } from '../helpers/engines.js';
-import { REQUEST, SCHEMAS, seedRelations } from './relations-fixture.js';
+import { REQUEST, SCHEMAS, postsScope, seedRelations } from './relations-fixture.js';
 
 const ALL = ['p1', 'p2', 'p3', 'p4'];
 
@@ -170,13 +170,7 @@ for (const engine of availableEngines()) {
       await testDb?.drop();
     });
 
-    const scope = (isTrusted: boolean): FilterScope => ({
-      schema: SCHEMAS.get('posts')!,
-      dialect: database.dialect,
-      request: REQUEST,
-      isTrusted,
-      schemas: { schema: (name) => SCHEMAS.get(name) },
-    });
+    const scope = (isTrusted: boolean): FilterScope => postsScope(database, isTrusted);
 
     const select = async (filter: string, isTrusted: boolean): Promise<string[]> => {
       const where = compileFilterText(filter, scope(isTrusted));

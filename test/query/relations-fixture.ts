@@ -3,7 +3,7 @@
 // cross-engine relational table and the filter fuzz test.
 import { sql } from 'kysely';
 import type { ColumnKind, Database } from '../../src/db/index.js';
-import { parseFilter, type QueryColumn, type QuerySchema, type ReadAccess, type RequestInfo } from '../../src/query/index.js';
+import { parseFilter, type QueryColumn, type FilterScope, type QuerySchema, type ReadAccess, type RequestInfo } from '../../src/query/index.js';
 
 type Col = { readonly name: string; readonly kind: ColumnKind } & Partial<Omit<QueryColumn, 'kind'>>;
 interface Table {
@@ -146,4 +146,15 @@ export async function seedRelations(database: Database): Promise<void> {
       await database.db.insertInto(table.name).values(values).execute();
     }
   }
+}
+
+/** The scope a filter over `posts` compiles in, resolving the other fixture tables by name. */
+export function postsScope(database: Database, isTrusted: boolean): FilterScope {
+  return {
+    schema: SCHEMAS.get('posts')!,
+    dialect: database.dialect,
+    request: REQUEST,
+    isTrusted,
+    schemas: { schema: (name) => SCHEMAS.get(name) },
+  };
 }
