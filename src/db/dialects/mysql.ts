@@ -1,5 +1,6 @@
 // MySQL/MariaDB (mysql2): utf8mb4_nopad_bin tables give bytewise compares (trailing spaces count, as in SQLite); DDL commits implicitly here.
-import { createPool } from 'mysql2';
+import { createRequire } from 'node:module';
+import type * as Mysql2 from 'mysql2';
 import { Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
 import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
 import { mysqlFilterFunctions } from './filter-functions.js';
@@ -108,6 +109,8 @@ export const mysqlAdapter: DialectAdapter = {
 
 export function openMysql(url: string): Database {
   const parsed = new URL(url.replace(/^mariadb:/, 'mysql:'));
+  // NOTE: the driver loads only when MySQL/MariaDB is used, so an embedded (SQLite) node starts leaner.
+  const { createPool } = createRequire(import.meta.url)('mysql2') as typeof Mysql2;
   const pool = createPool({
     host: parsed.hostname,
     port: Number(parsed.port || 3306),

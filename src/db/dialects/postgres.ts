@@ -1,5 +1,6 @@
 // PostgreSQL (pg): text columns use COLLATE "C" so that compares and sorts are bytewise, as in SQLite.
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type PgModule from 'pg';
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
 import { postgresFilterFunctions } from './filter-functions.js';
@@ -99,6 +100,8 @@ export const postgresAdapter: DialectAdapter = {
 };
 
 export function openPostgres(url: string): Database {
+  // NOTE: the driver loads only when PostgreSQL is used, so an embedded (SQLite) node starts leaner.
+  const pg = createRequire(import.meta.url)('pg') as typeof PgModule;
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // NOTE: an idle client whose server connection drops (a restart, pg_terminate_backend) emits
   // 'error' on the pool; unhandled, that would end the process. The pool discards the client and
