@@ -8,6 +8,7 @@ import { createSearchThrottle } from './search-throttle.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
+import type { CompiledQuery } from 'kysely';
 import type { Database, Executor } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
 import { applyModifiers, hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
@@ -141,11 +142,28 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     return row;
   }
 
+  // The unconditioned lookup by id, compiled once per collection version and rerun with a new id:
+  // the hot path of every view, update and token check skips Kysely's builder and compiler.
+  const byIdQueries = new WeakMap<CollectionPlan, CompiledQuery>();
+  function byIdQuery(plan: CollectionPlan): CompiledQuery {
+    let compiled = byIdQueries.get(plan);
+    if (!compiled) {
+      compiled = db.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', '').limit(1).compile();
+      byIdQueries.set(plan, compiled);
+    }
+    return compiled;
+  }
+
   async function selectOne(executor: Executor, plan: CollectionPlan, id: string, condition: ReturnType<typeof ruleCondition>): Promise<StoredRecord | null> {
     if (hasNul(id)) return null; // no stored value holds NUL, and PostgreSQL refuses it as a parameter
-    let query = executor.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', id);
-    if (condition) query = query.where(condition);
-    const row = await query.limit(1).executeTakeFirst();
+    let row: Record<string, unknown> | undefined;
+    if (condition) {
+      row = await executor.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', id).where(condition).limit(1).executeTakeFirst();
+    } else {
+      const compiled = byIdQuery(plan);
+      const result = await executor.executeQuery<Record<string, unknown>>({ ...compiled, parameters: [id, ...compiled.parameters.slice(1)] });
+      row = result.rows[0];
+    }
     return row ? readRow(plan, row, dialect) : null;
   }
 
