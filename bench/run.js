@@ -30,6 +30,13 @@ const MODES = {
   full: { seconds: 10, warmup: 3, repeats: 3, connections: 32, sizes: { items: 10_000, posts: 100_000, notes: 10_000 }, fillers: true, scenarios: [1, 2, 3, 4, 5, 6, 7] },
 };
 const cfg = MODES[mode];
+// --scenarios 1,4: run only those (for profiling one path); the default is every scenario of the mode.
+const onlyIndex = process.argv.indexOf('--scenarios');
+if (onlyIndex > 0) {
+  const wanted = String(process.argv[onlyIndex + 1] ?? '').split(',').map(Number).filter((n) => n >= 1 && n <= 7);
+  if (!wanted.length) throw new Error('--scenarios takes a comma-separated list of 1..7');
+  cfg.scenarios = wanted;
+}
 const SIGN_IN_CONNECTIONS = 8;
 
 if (argv.has('--peers')) {

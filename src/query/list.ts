@@ -105,7 +105,11 @@ export async function runList<T>(q: ListQuery<T>): Promise<ListResult<T>> {
   select = q.columns ? (select.select(q.columns.map((c) => `${table}.${c}`)) as typeof select) : (select.selectAll(table) as typeof select);
   if (where) select = select.where(where);
   for (const o of order) select = select.orderBy(o);
-  select = select.limit(params.perPage).offset((params.page - 1) * params.perPage);
+  // Literals, not parameters: SQLite plans `LIMIT ? OFFSET ?` anew on every run, and both are
+  // integers the parser has already bounded, so nothing from the client reaches the SQL text.
+  // An offset past 2^53 skips every row either way; capping it keeps the literal an exact integer.
+  const offset = Math.min((params.page - 1) * params.perPage, Number.MAX_SAFE_INTEGER);
+  select = select.limit(sql.lit(params.perPage)).offset(sql.lit(offset));
 
   const countQuery = params.skipTotal
     ? null

@@ -8,7 +8,7 @@ import { createSearchThrottle } from './search-throttle.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
-import type { CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
 import type { Database, Executor } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
 import { applyModifiers, hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
@@ -79,6 +79,9 @@ export interface RecordServiceDeps {
   readonly passwords: PasswordHasher;
 }
 
+// A literal, not a parameter: SQLite plans `LIMIT ?` anew on every run (≈5 µs a lookup).
+const ONE_ROW = sql.lit(1);
+
 const MISSING_COLLECTION = 'Missing collection context.';
 const CREATE_FAILED = 'Failed to create record.';
 const UPDATE_FAILED = 'Failed to update record.';
@@ -148,7 +151,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   function byIdQuery(plan: CollectionPlan): CompiledQuery {
     let compiled = byIdQueries.get(plan);
     if (!compiled) {
-      compiled = db.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', '').limit(1).compile();
+      compiled = db.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', '').limit(ONE_ROW).compile();
       byIdQueries.set(plan, compiled);
     }
     return compiled;
@@ -158,7 +161,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     if (hasNul(id)) return null; // no stored value holds NUL, and PostgreSQL refuses it as a parameter
     let row: Record<string, unknown> | undefined;
     if (condition) {
-      row = await executor.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', id).where(condition).limit(1).executeTakeFirst();
+      row = await executor.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', id).where(condition).limit(ONE_ROW).executeTakeFirst();
     } else {
       const compiled = byIdQuery(plan);
       const result = await executor.executeQuery<Record<string, unknown>>({ ...compiled, parameters: [id, ...compiled.parameters.slice(1)] });
@@ -428,7 +431,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       query = options.ignoreCase
         ? query.where((eb) => eb(eb.fn('lower', [eb.ref(column)]), '=', value.toLowerCase()))
         : query.where(column, '=', value);
-      const row = await query.limit(1).executeTakeFirst();
+      const row = await query.limit(ONE_ROW).executeTakeFirst();
       return row ? readRow(plan, row, dialect) : null;
     },
     async matchesRule(collection, ruleName, recordId, request) {
