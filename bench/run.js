@@ -180,6 +180,8 @@ async function main() {
   checkWrk();
   const dir = mkdtempSync(join(tmpdir(), 'mainspring-bench-'));
   const secret = randomBytes(48).toString('base64url');
+  // With --keep, the folder can be served again by hand: `MS_SECRET=$(cat DIR/MS_SECRET) … serve --dir DIR`.
+  if (argv.has('--keep')) writeFileSync(join(dir, 'MS_SECRET'), secret);
   const subjectsDef = {
     mainspring: { name: 'mainspring', cwd: ROOT, env: { MS_SECRET: secret }, args: (port) => ['bin/mainspring.js', 'serve', '--http', `127.0.0.1:${port}`, '--dir', dir] },
     reference: { name: 'reference', cwd: ROOT, env: { MS_SECRET: secret }, args: (port) => [REFERENCE, '--db', join(dir, 'data.db'), '--port', String(port)] },

@@ -30,6 +30,8 @@ export interface AuthReply {
 export interface AuthService {
   /** The caller a token names, or null (a guest) for a missing, bad, expired or revoked token. */
   authenticate(token: string): Promise<AuthState | null>;
+  /** The caller of a token verified earlier and still valid, without I/O; undefined when not known. */
+  authenticateCached(token: string): AuthState | undefined;
   authWithPassword(collection: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
   authRefresh(collection: string, caller: AuthState | null, options: ReplyOptions): Promise<AuthReply>;
   /** Signs in a record directly (the CLI and tests): a new session and its token. */
@@ -107,12 +109,17 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     if (change.collection.type === 'auth' && change.action !== 'create') forgetRecord(change.collection.id, change.record.id);
   });
 
-  async function authenticate(token: string): Promise<AuthState | null> {
+  function authenticateCached(token: string): AuthState | undefined {
     const cached = cache.get(token);
-    if (cached) {
-      if (cached.expiresAt > Date.now() && registry.get(cached.state.collectionId) === cached.collection) return cached.state;
-      cache.delete(token);
-    }
+    if (!cached) return undefined;
+    if (cached.expiresAt > Date.now() && registry.get(cached.state.collectionId) === cached.collection) return cached.state;
+    cache.delete(token);
+    return undefined;
+  }
+
+  async function authenticate(token: string): Promise<AuthState | null> {
+    const cached = authenticateCached(token);
+    if (cached) return cached;
     const startedAt = generation;
     const claims = peekAuthClaims(token);
     if (!claims || claims.exp * 1000 <= Date.now()) return null;
@@ -169,6 +176,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
 
   return {
     authenticate,
+    authenticateCached,
     issueToken,
     forgetRecord,
     authMethods(idOrName) {

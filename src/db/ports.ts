@@ -1,5 +1,5 @@
 // The database port: a Kysely instance plus the dialect adapter that holds every engine difference.
-import type { Kysely, RawBuilder, Transaction } from 'kysely';
+import type { CompiledQuery, Kysely, RawBuilder, Transaction } from 'kysely';
 import type { DbEngine } from '../config.js';
 
 /** Tables are defined at run time, so the Kysely schema type is open. */
@@ -118,6 +118,11 @@ export interface Database {
   readonly dialect: DialectAdapter;
   /** Runs `fn` in one transaction; on MariaDB DDL inside it commits implicitly (see hasTransactionalDdl). */
   transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
+  /**
+   * Runs a compiled SELECT outside any transaction of the caller's. The hot read path: SQLite answers
+   * from its cached statement at once unless a transaction holds the connection (then it queues).
+   */
+  selectRows<Row>(query: CompiledQuery): Promise<readonly Row[]>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

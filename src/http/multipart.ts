@@ -59,7 +59,15 @@ async function readMultipart(req: FastifyRequest): Promise<Record<string, unknow
 /** Registers the multipart parser; record routes then see a plain object body. */
 export async function registerMultipart(app: FastifyInstance, bodyLimit: number): Promise<void> {
   await app.register(multipart, { limits: { fileSize: bodyLimit, fieldSize: bodyLimit, fields: 1000, parts: 2000 }, throwFileSizeLimit: true });
-  app.addHook('preValidation', async (req) => {
-    if (req.isMultipart()) req.body = await readMultipart(req);
+  // Callback style: every request passes here, and most are not multipart.
+  app.addHook('preValidation', (req, _reply, done) => {
+    if (!req.isMultipart()) {
+      done();
+      return;
+    }
+    readMultipart(req).then((body) => {
+      req.body = body;
+      done();
+    }, done);
   });
 }

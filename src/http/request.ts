@@ -34,13 +34,22 @@ function plainObject(value: unknown): Readonly<Record<string, unknown>> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
+// `@request.auth` is the same for every request of one signed-in caller (an AuthState lives as long
+// as its cached token): build it once, frozen since it is shared.
+const callerViews = new WeakMap<AuthState, RequestInfo['auth']>();
+function callerView(auth: AuthState): RequestInfo['auth'] {
+  let view = callerViews.get(auth);
+  if (!view) {
+    view = Object.freeze({ ...auth.record, collectionId: auth.collectionId, collectionName: auth.collectionName });
+    callerViews.set(auth, view);
+  }
+  return view;
+}
+
 /** What `@request.*` means for this request; `context` is PocketBase's (`default`, `password`, …). */
 export function requestInfo(req: FastifyRequest, context = 'default'): RequestInfo {
-  const auth = req.auth
-    ? { ...req.auth.record, collectionId: req.auth.collectionId, collectionName: req.auth.collectionName }
-    : null;
   return {
-    auth,
+    auth: req.auth ? callerView(req.auth) : null,
     method: req.method,
     context,
     query: plainObject(req.query),

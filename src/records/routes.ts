@@ -7,17 +7,8 @@ import type { RecordContext, RecordService } from './service.js';
 type CollectionParams = { collection: string };
 type RecordParams = { collection: string; id: string };
 
-const collectionParam = { type: 'string', minLength: 1, maxLength: 255 } as const;
-const collectionParams = {
-  type: 'object',
-  properties: { collection: collectionParam },
-  required: ['collection'],
-} as const;
-const recordParams = {
-  type: 'object',
-  properties: { collection: collectionParam, id: { type: 'string', minLength: 1, maxLength: 255 } },
-  required: ['collection', 'id'],
-} as const;
+// NOTE: path parameters carry no schema: the router caps them at 500 characters, and an unknown
+// collection or id is a 404 as in PocketBase — validating them cost ~2 µs on every request.
 // Values arrive as strings (a repeated key as a list, of which the first counts, as in PocketBase);
 // parseListParams gives a 400 for non-numbers, so the schema only bounds sizes.
 const scalarOrList = (maxLength: number) => ({
@@ -55,19 +46,19 @@ const contextOf = (req: FastifyRequest): RecordContext => ({
 });
 
 export const recordRoutes: FastifyPluginAsync<{ records: RecordService }> = async (app, { records }) => {
-  app.get<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { params: collectionParams, querystring: listQuery } }, (req) =>
+  app.get<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { querystring: listQuery } }, (req) =>
     records.list(req.params.collection, parseListParams(req.query as Record<string, unknown>), contextOf(req)));
 
-  app.get<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, (req) =>
+  app.get<{ Params: RecordParams }>('/collections/:collection/records/:id', (req) =>
     records.view(req.params.collection, req.params.id, contextOf(req)));
 
-  app.post<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { params: collectionParams, body: recordBody } }, (req) =>
+  app.post<{ Params: CollectionParams }>('/collections/:collection/records', { schema: { body: recordBody } }, (req) =>
     records.create(req.params.collection, req.body, contextOf(req)));
 
-  app.patch<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams, body: recordBody } }, (req) =>
+  app.patch<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { body: recordBody } }, (req) =>
     records.update(req.params.collection, req.params.id, req.body, contextOf(req)));
 
-  app.delete<{ Params: RecordParams }>('/collections/:collection/records/:id', { schema: { params: recordParams } }, async (req, reply) => {
+  app.delete<{ Params: RecordParams }>('/collections/:collection/records/:id', async (req, reply) => {
     await records.remove(req.params.collection, req.params.id, contextOf(req));
     return reply.code(204).send();
   });

@@ -8,7 +8,7 @@ import { createSearchThrottle } from './search-throttle.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, Executor } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
 import { applyModifiers, hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
@@ -157,17 +157,50 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     return compiled;
   }
 
-  async function selectOne(executor: Executor, plan: CollectionPlan, id: string, condition: ReturnType<typeof ruleCondition>): Promise<StoredRecord | null> {
+  /** The lookup by id under `condition`, compiled with an empty id that `runById` replaces. */
+  function compileById(plan: CollectionPlan, condition: RawBuilder<SqlBool>): CompiledQuery {
+    return db.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', '').where(condition).limit(ONE_ROW).compile();
+  }
+
+  async function runById(executor: Executor, plan: CollectionPlan, id: string, compiled: CompiledQuery): Promise<StoredRecord | null> {
     if (hasNul(id)) return null; // no stored value holds NUL, and PostgreSQL refuses it as a parameter
-    let row: Record<string, unknown> | undefined;
-    if (condition) {
-      row = await executor.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', id).where(condition).limit(ONE_ROW).executeTakeFirst();
-    } else {
-      const compiled = byIdQuery(plan);
-      const result = await executor.executeQuery<Record<string, unknown>>({ ...compiled, parameters: [id, ...compiled.parameters.slice(1)] });
-      row = result.rows[0];
-    }
+    // The id is the first parameter: Kysely numbers parameters in the order they appear in the SQL.
+    const query: CompiledQuery = { ...compiled, parameters: [id, ...compiled.parameters.slice(1)] };
+    const rows = executor === db
+      ? await database.selectRows<Record<string, unknown>>(query)
+      : (await executor.executeQuery<Record<string, unknown>>(query)).rows;
+    const row = rows[0];
     return row ? readRow(plan, row, dialect) : null;
+  }
+
+  function selectOne(executor: Executor, plan: CollectionPlan, id: string, condition: ReturnType<typeof ruleCondition>): Promise<StoredRecord | null> {
+    return runById(executor, plan, id, condition ? compileById(plan, condition) : byIdQuery(plan));
+  }
+
+  // A rule that reads only the caller compiles to the same SQL on each of that caller's requests:
+  // keep it per rule and per caller's record object (a changed auth record is a new object, a
+  // changed collection a new rule), and drop it when any collection changes (joins read others).
+  const GUEST = {};
+  const callerLookups = new WeakMap<CompiledRule, WeakMap<object, { readonly version: number; readonly compiled: CompiledQuery }>>();
+  function ruleLookup(plan: CollectionPlan, rule: CompiledRule, ctx: RecordContext, isSuperuser: boolean): CompiledQuery {
+    const condition = () => ruleCondition(plan, rule, ctx.request, isSuperuser, dialect, schemas);
+    if (isSuperuser || rule.kind !== 'filter' || !rule.readsOnlyCaller) {
+      const c = condition();
+      return c ? compileById(plan, c) : byIdQuery(plan);
+    }
+    const requestAuth = ctx.request.auth;
+    const caller = ctx.auth === null
+      ? (requestAuth === null ? GUEST : null)
+      : (requestAuth?.id === ctx.auth.record.id && requestAuth.collectionId === ctx.auth.collectionId ? ctx.auth.record : null);
+    if (caller === null) return compileById(plan, condition()!);
+    let byCaller = callerLookups.get(rule);
+    if (!byCaller) callerLookups.set(rule, (byCaller = new WeakMap()));
+    const hit = byCaller.get(caller);
+    if (hit && hit.version === registry.version) return hit.compiled;
+    const version = registry.version;
+    const compiled = compileById(plan, condition()!);
+    byCaller.set(caller, { version, compiled });
+    return compiled;
   }
 
   async function checkRelations(executor: Executor, plan: CollectionPlan, input: PreparedInput, errors: Record<string, FieldError>): Promise<void> {
@@ -233,8 +266,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     /** The record the caller may act on under `rule`, or a 404 as PocketBase answers for a failed rule. */
     async function loadUnderRule(plan: CollectionPlan, id: string, rule: CompiledRule, ctx: RecordContext): Promise<StoredRecord> {
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
-      const condition = ruleCondition(plan, rule, ctx.request, isSuperuser, dialect, schemas);
-      const record = await selectOne(scope.executor, plan, id, condition);
+      const record = await runById(scope.executor, plan, id, ruleLookup(plan, rule, ctx, isSuperuser));
       if (!record) throw new AppError('not_found');
       return record;
     }
@@ -370,6 +402,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       if (plan.collection.type === 'auth' && !viewer.isSuperuser) {
         viewer = { ...viewer, managedIds: await managedAmong(scope.executor, plan, records.map((r) => r.id), ctx) };
       }
+      if (!ctx.expand) return records.map((stored) => serializeRecord(plan, stored, viewer));
       const items = records.map((stored) => ({ stored, json: serializeRecord(plan, stored, viewer) }));
       await expander.expand({ executor: scope.executor, auth: ctx.auth, request: ctx.request }, plan.collection, items, ctx.expand);
       return items.map((item) => item.json);

@@ -1,7 +1,7 @@
 // MySQL/MariaDB (mysql2): utf8mb4_nopad_bin tables give bytewise compares (trailing spaces count, as in SQLite); DDL commits implicitly here.
 import { createRequire } from 'node:module';
 import type * as Mysql2 from 'mysql2';
-import { Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, MysqlDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
 import { mysqlFilterFunctions } from './filter-functions.js';
 import { quoteBacktick } from './quote.js';
@@ -129,6 +129,7 @@ export function openMysql(url: string): Database {
     db,
     dialect: mysqlAdapter,
     transaction: (fn) => db.transaction().execute(fn),
+    selectRows: async <Row>(query: CompiledQuery) => (await db.executeQuery<Row>(query)).rows,
     ping: async () => {
       try { await sql`SELECT 1`.execute(db); return true; } catch { return false; }
     },

@@ -1,7 +1,7 @@
 // PostgreSQL (pg): text columns use COLLATE "C" so that compares and sorts are bytewise, as in SQLite.
 import { createRequire } from 'node:module';
 import type PgModule from 'pg';
-import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
 import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
 import { postgresFilterFunctions } from './filter-functions.js';
 import { quoteDouble } from './quote.js';
@@ -113,6 +113,7 @@ export function openPostgres(url: string): Database {
     db,
     dialect: postgresAdapter,
     transaction: (fn) => db.transaction().execute(fn),
+    selectRows: async <Row>(query: CompiledQuery) => (await db.executeQuery<Row>(query)).rows,
     ping: async () => {
       try { await sql`SELECT 1`.execute(db); return true; } catch { return false; }
     },

@@ -2,7 +2,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect, sql, type RawBuilder, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type RawBuilder, type SqliteDatabase } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
 import { sqliteFilterFunctions } from './filter-functions.js';
@@ -131,12 +131,19 @@ export function openSqlite(path: string, options: SqliteOptions = {}): Database 
   native.pragma('foreign_keys = OFF');
   native.pragma('temp_store = MEMORY');
   native.pragma('cache_size = -32000');
-  const db = new Kysely<AnyTables>({ dialect: new SqliteDialect({ database: withStatementCache(native) }) });
+  const statements = withStatementCache(native);
+  const db = new Kysely<AnyTables>({ dialect: new SqliteDialect({ database: statements }) });
   return {
     engine: 'sqlite',
     db,
     dialect: sqliteAdapter,
     transaction: (fn) => db.transaction().execute(fn),
+    // Kysely's queue for the one connection costs a chain of promises per query. A read may skip
+    // it whenever no transaction is open: statements run synchronously, so none is half-done here,
+    // and an open transaction (whose uncommitted rows this read must not see) sends it to the queue.
+    selectRows: async <Row>(query: CompiledQuery) => native.inTransaction
+      ? (await db.executeQuery<Row>(query)).rows
+      : (statements.prepare(query.sql).all(query.parameters as unknown[]) as Row[]),
     ping: async () => {
       try { native.prepare('SELECT 1').get(); return true; } catch { return false; }
     },
