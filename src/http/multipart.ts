@@ -29,7 +29,7 @@ function append(body: Record<string, unknown>, key: string, value: unknown): voi
   body[key] = Array.isArray(current) ? [...current, value] : [current, value];
 }
 
-async function readMultipart(req: FastifyRequest): Promise<Record<string, unknown>> {
+export async function readMultipart(req: FastifyRequest): Promise<Record<string, unknown>> {
   const body: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   const merged: Record<string, unknown>[] = [];
   for await (const part of req.parts()) {
@@ -56,18 +56,7 @@ async function readMultipart(req: FastifyRequest): Promise<Record<string, unknow
   return { ...body };
 }
 
-/** Registers the multipart parser; record routes then see a plain object body. */
+/** Registers the multipart parser; `readMultipart` then turns a multipart request into a plain object body. */
 export async function registerMultipart(app: FastifyInstance, bodyLimit: number): Promise<void> {
   await app.register(multipart, { limits: { fileSize: bodyLimit, fieldSize: bodyLimit, fields: 1000, parts: 2000 }, throwFileSizeLimit: true });
-  // Callback style: every request passes here, and most are not multipart.
-  app.addHook('preValidation', (req, _reply, done) => {
-    if (!req.isMultipart()) {
-      done();
-      return;
-    }
-    readMultipart(req).then((body) => {
-      req.body = body;
-      done();
-    }, done);
-  });
 }

@@ -2,13 +2,13 @@
 // single error path that turns anything thrown (ours or Fastify's) into PocketBase's error shape.
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import cors from '@fastify/cors';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { AppError, ValidationError, fieldError, toErrorBody, type FieldError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { allowAnyOrigin, registerPreflight } from './cors.js';
 import { parseFields, pickFields } from './fields.js';
-import { registerMultipart } from './multipart.js';
+import { readMultipart, registerMultipart } from './multipart.js';
 
 export interface HttpServerOptions {
   readonly log: Logger;
@@ -103,18 +103,28 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   });
   await app.register(formbody);
   await registerMultipart(app, options.bodyLimit ?? DEFAULT_BODY_LIMIT);
-  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'POST', 'DELETE'] });
+  registerPreflight(app);
 
-  // An absent body reads as an empty object, as PocketBase binds it, so body schemas still apply.
   // The hooks below run on every request: callback style, so they cost no promise and no extra tick.
+  // Multipart bodies become plain objects; an absent body reads as `{}`, as PocketBase binds it,
+  // so body schemas still apply.
   app.addHook('preValidation', (req, _reply, done) => {
+    if (req.isMultipart()) {
+      readMultipart(req).then((body) => {
+        req.body = body;
+        done();
+      }, done);
+      return;
+    }
     if (req.body === undefined && (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')) req.body = {};
     done();
   });
 
-  app.addHook('onSend', (req, reply, payload, done) => {
+  // Set before the route runs, these headers stay on every answer, errors and 404s included.
+  app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    done(null, payload);
+    allowAnyOrigin(reply);
+    done();
   });
 
   app.addHook('preSerialization', (req, reply, payload, done) => {

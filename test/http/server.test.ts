@@ -66,6 +66,24 @@ describe('http server', () => {
     });
     expect(res.status).toBeLessThan(300);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-methods')).toContain('PATCH');
+  });
+
+  it('lets the browser send the headers it asks for, on any path', async () => {
+    const res = await t.request('OPTIONS', '/api/no/such/route', {
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-type');
+    expect(res.headers.get('content-length')).toBe('0');
+  });
+
+  it('lets any origin read errors too', async () => {
+    for (const res of [await t.get('/api/nope', { headers: { origin: 'https://app.example' } }), await t.post('/api/collections/notes/records', '{bad', { headers: { origin: 'https://app.example' } })]) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 
   it('gives every response a request id', async () => {
