@@ -25,9 +25,9 @@ const argv = new Set(process.argv.slice(2));
 const mode = argv.has('--smoke') ? 'smoke' : argv.has('--full') ? 'full' : 'quick';
 const MODES = {
   // seconds: measured time per run; warmup: before the first run of each subject in a scenario.
-  smoke: { seconds: 1, warmup: 0, repeats: 1, connections: 16, sizes: { items: 1000, posts: 1000, notes: 100 }, fillers: false, scenarios: [1] },
-  quick: { seconds: 3, warmup: 1, repeats: 2, connections: 32, sizes: { items: 10_000, posts: 100_000, notes: 10_000 }, fillers: true, scenarios: [1, 2, 3, 4, 5, 6, 7] },
-  full: { seconds: 10, warmup: 3, repeats: 3, connections: 32, sizes: { items: 10_000, posts: 100_000, notes: 10_000 }, fillers: true, scenarios: [1, 2, 3, 4, 5, 6, 7] },
+  smoke: { seconds: 1, warmup: 0, repeats: 1, settleSeconds: 0, connections: 16, sizes: { items: 1000, posts: 1000, notes: 100 }, fillers: false, scenarios: [1] },
+  quick: { seconds: 3, warmup: 1, repeats: 2, settleSeconds: 10, connections: 32, sizes: { items: 10_000, posts: 100_000, notes: 10_000 }, fillers: true, scenarios: [1, 2, 3, 4, 5, 6, 7] },
+  full: { seconds: 10, warmup: 3, repeats: 3, settleSeconds: 10, connections: 32, sizes: { items: 10_000, posts: 100_000, notes: 10_000 }, fillers: true, scenarios: [1, 2, 3, 4, 5, 6, 7] },
 };
 const cfg = MODES[mode];
 // --scenarios 1,4: run only those (for profiling one path); the default is every scenario of the mode.
@@ -254,27 +254,37 @@ async function main() {
     }
 
     if (cfg.scenarios.includes(7)) {
+      // Idle RSS is read once the process has settled: V8 keeps the young generation that start-up
+      // grew until its memory reducer runs (about 8 s without allocation), so RSS one second after
+      // start overstates what an idle server holds. Both figures are reported; the target is on the
+      // settled one. Subjects start one after the other (start-to-healthy is timed alone), then idle together.
       const runs = { mainspring: [], reference: [] };
       for (let r = 0; r < cfg.repeats; r++) {
+        const started = [];
         for (const key of ['mainspring', 'reference']) {
           const s = await startSubject(subjectsDef[key]);
           running.push(s);
           await new Promise((res) => setTimeout(res, 1000));
-          runs[key].push({ startMs: s.startMs, rssMb: s.rss() });
+          started.push({ key, s, startMs: s.startMs, earlyRssMb: s.rss() });
+        }
+        await new Promise((res) => setTimeout(res, cfg.settleSeconds * 1000));
+        for (const { key, s, startMs, earlyRssMb } of started) {
+          runs[key].push({ startMs, earlyRssMb, rssMb: s.rss() });
           await s.stop();
-          running.pop();
-          log(`scenario 7 run ${r + 1}/${cfg.repeats} ${key}: start-to-healthy ${fmt(s.startMs)} ms, idle RSS ${fmt(runs[key].at(-1).rssMb, 1)} MB`);
+          running.splice(running.indexOf(s), 1);
+          log(`scenario 7 run ${r + 1}/${cfg.repeats} ${key}: start-to-healthy ${fmt(startMs)} ms, RSS ${fmt(earlyRssMb, 1)} MB after 1 s, ${fmt(runs[key].at(-1).rssMb, 1)} MB idle after ${cfg.settleSeconds + 1} s`);
         }
       }
       const summary = (rs) => {
         const startMs = median(rs.map((x) => x.startMs));
-        return { reqPerSec: null, p50Ms: null, p99Ms: null, rssMb: median(rs.map((x) => x.rssMb)), startMs, runs: rs, notes: `start-to-healthy ${fmt(startMs)} ms` };
+        const earlyRssMb = median(rs.map((x) => x.earlyRssMb));
+        return { reqPerSec: null, p50Ms: null, p99Ms: null, rssMb: median(rs.map((x) => x.rssMb)), earlyRssMb, startMs, runs: rs, notes: `start-to-healthy ${fmt(startMs)} ms; RSS ${fmt(earlyRssMb, 1)} MB 1 s after start` };
       };
       const m = summary(runs.mainspring);
       const ref = summary(runs.reference);
-      m.notes += ` (target ≤500 ${m.startMs <= 500 ? 'met' : 'MISSED'})`;
+      m.notes = `start-to-healthy ${fmt(m.startMs)} ms (target ≤500 ${m.startMs <= 500 ? 'met' : 'MISSED'}); RSS ${fmt(m.earlyRssMb, 1)} MB 1 s after start`;
       results.scenarios.push({
-        id: 7, name: 'idle, 50 collections (ratio = RSS)', target: null,
+        id: 7, name: `idle, 50 collections (RSS after ${cfg.settleSeconds + 1} s; ratio = RSS)`, target: null,
         ratio: m.rssMb && ref.rssMb ? m.rssMb / ref.rssMb : null, startRatio: m.startMs / ref.startMs,
         targets: { rssMb: 90, startMs: 500, rssMet: m.rssMb <= 90, startMet: m.startMs <= 500 },
         subjects: { mainspring: m, reference: ref },

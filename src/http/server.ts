@@ -9,6 +9,7 @@ import type { Logger } from '../core/logger.js';
 import { allowAnyOrigin, registerPreflight } from './cors.js';
 import { parseFields, pickFields } from './fields.js';
 import { readMultipart, registerMultipart } from './multipart.js';
+import { requestLoggerFactory } from './request-logger.js';
 
 export interface HttpServerOptions {
   readonly log: Logger;
@@ -76,6 +77,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
   const proxies = options.trustedProxies ?? [];
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
+    childLoggerFactory: requestLoggerFactory(options.log),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
