@@ -8,7 +8,9 @@ const BEARER = /^bearer\s+/i;
 
 export function tokenFromHeader(header: string | undefined): string | null {
   if (!header) return null;
-  const token = header.replace(BEARER, '').trim();
+  // The SDK sends the bare token; only a header starting with b/B can carry the scheme.
+  const first = header.charCodeAt(0);
+  const token = (first === 0x62 || first === 0x42 ? header.replace(BEARER, '') : header).trim();
   return token === '' ? null : token;
 }
 

@@ -24,9 +24,26 @@ export function requireSuperuser(req: FastifyRequest): AuthState {
 }
 
 /** Header names as rules see them: lowercase, `-` turned into `_` (`@request.headers.x_token`). */
+const ruleHeaderNames = new Map<string, string>();
+const MAX_REMEMBERED_NAMES = 1000;
+
+function ruleHeaderName(name: string): string {
+  let ruleName = ruleHeaderNames.get(name);
+  if (ruleName === undefined) {
+    ruleName = name.toLowerCase().replace(/-/g, '_');
+    // Clients choose header names; remember only a bounded set (the common ones come first).
+    if (ruleHeaderNames.size < MAX_REMEMBERED_NAMES) ruleHeaderNames.set(name, ruleName);
+  }
+  return ruleName;
+}
+
 function ruleHeaders(req: FastifyRequest): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(req.headers)) out[name.toLowerCase().replace(/-/g, '_')] = Array.isArray(value) ? value.join(',') : value;
+  const headers = req.headers;
+  for (const name in headers) {
+    const value = headers[name];
+    out[ruleHeaderName(name)] = Array.isArray(value) ? value.join(',') : value;
+  }
   return out;
 }
 
