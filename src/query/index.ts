@@ -33,6 +33,6 @@ export type { FilterScope, QueryColumn, QuerySchema, ReadAccess, RequestInfo, Sc
 export { compileExpr, compileSortKey } from './compile.js';
 /** Joins one filter may make, and relation hops in one path. */
 export { MAX_JOINS, MAX_RELATION_DEPTH } from './joins.js';
-export type { ListParams, ListQuery, ListResult } from './list.js';
+export type { CompiledList, ListParams, ListQuery, ListResult } from './list.js';
 /** Query parameters, filter and sort compilation, and the paged query with its count. */
-export { DEFAULT_PER_PAGE, MAX_PER_PAGE, compileFilterText, compileSort, parseListParams, runList } from './list.js';
+export { DEFAULT_PER_PAGE, MAX_PER_PAGE, compileFilterText, compileList, compileSort, parseListParams, runCompiledList, runList } from './list.js';

@@ -19,7 +19,10 @@ export const invalid = (reason = 'invalid filter expression'): AppError =>
 /** State shared by one top-level compile and the rules it compiles inside it. */
 export interface CompileContext {
   readonly dialect: DialectAdapter;
+  /** The clock; reading it makes the compiled SQL volatile. */
   readonly now: Date;
+  /** Marks the compiled SQL as depending on request data beyond the caller. */
+  volatile(): void;
   nextAlias(): string;
   countJoin(): void;
 }
@@ -27,9 +30,15 @@ export interface CompileContext {
 export function createContext(scope: FilterScope): CompileContext {
   let aliases = 0;
   let joins = 0;
+  const now = scope.now ?? new Date();
+  const volatile = (): void => scope.onVolatile?.();
   return {
     dialect: scope.dialect,
-    now: scope.now ?? new Date(),
+    get now() {
+      volatile();
+      return now;
+    },
+    volatile,
     nextAlias: () => `_q${++aliases}`,
     countJoin: () => {
       if (++joins > MAX_TOTAL_JOINS) throw invalid('too many joins');

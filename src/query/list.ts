@@ -1,6 +1,6 @@
 // PocketBase's list envelope for any table: page/perPage/sort/filter/skipTotal parsed once,
 // compiled to one parameterised query (plus a count unless skipTotal).
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
 import { AppError } from '../core/errors.js';
 import type { Executor } from '../db/index.js';
 import { compileExpr, compileSortKey, type FilterScope } from './compile.js';
@@ -93,7 +93,14 @@ export function compileSort(sortText: string, scope: FilterScope): RawBuilder<un
   });
 }
 
-export async function runList<T>(q: ListQuery<T>): Promise<ListResult<T>> {
+/** A list request as SQL: the page query and, unless `skipTotal`, its count. */
+export interface CompiledList {
+  readonly select: CompiledQuery;
+  readonly count: CompiledQuery | null;
+}
+
+/** Compiles the page query (and its count) of a list request; runs nothing. */
+export function compileList(q: Omit<ListQuery<unknown>, 'mapRow'>): CompiledList {
   const { params, scope } = q;
   const filter = compileFilterText(params.filter, scope);
   const conditions = [q.where, filter].filter((c): c is RawBuilder<SqlBool> => c != null);
@@ -111,21 +118,32 @@ export async function runList<T>(q: ListQuery<T>): Promise<ListResult<T>> {
   const offset = Math.min((params.page - 1) * params.perPage, Number.MAX_SAFE_INTEGER);
   select = select.limit(sql.lit(params.perPage)).offset(sql.lit(offset));
 
-  const countQuery = params.skipTotal
-    ? null
-    : (() => {
-        let c = q.executor.selectFrom(table).select(sql<number>`COUNT(*)`.as('total'));
-        if (where) c = c.where(where);
-        return c;
-      })();
+  let count: CompiledQuery | null = null;
+  if (!params.skipTotal) {
+    let c = q.executor.selectFrom(table).select(sql<number>`COUNT(*)`.as('total'));
+    if (where) c = c.where(where);
+    count = c.compile();
+  }
+  return { select: select.compile(), count };
+}
 
-  const [rows, count] = await Promise.all([select.execute(), countQuery ? countQuery.executeTakeFirst() : Promise.resolve(undefined)]);
-  const totalItems = countQuery ? Number((count as { total: unknown } | undefined)?.total ?? 0) : -1;
+type Rows = readonly Record<string, unknown>[];
+
+/** Runs a compiled list with `run` (the caller picks the connection) into PocketBase's envelope. */
+export async function runCompiledList<T>(compiled: CompiledList, params: ListParams, run: (query: CompiledQuery) => Promise<Rows>, mapRow: (row: Record<string, unknown>) => T): Promise<ListResult<T>> {
+  const [rows, count] = await Promise.all([run(compiled.select), compiled.count ? run(compiled.count) : Promise.resolve(null)]);
+  const totalItems = count ? Number(count[0]?.total ?? 0) : -1;
   return {
     page: params.page,
     perPage: params.perPage,
     totalItems,
-    totalPages: countQuery ? Math.ceil(totalItems / params.perPage) : -1,
-    items: (rows as Record<string, unknown>[]).map(q.mapRow),
+    totalPages: count ? Math.ceil(totalItems / params.perPage) : -1,
+    items: rows.map(mapRow),
   };
+}
+
+/** Compiles and runs a list request on `q.executor`. */
+export function runList<T>(q: ListQuery<T>): Promise<ListResult<T>> {
+  const run = async (query: CompiledQuery): Promise<Rows> => (await q.executor.executeQuery<Record<string, unknown>>(query)).rows;
+  return runCompiledList(compileList(q), q.params, run, q.mapRow);
 }

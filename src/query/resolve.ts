@@ -291,6 +291,7 @@ function resolveRequest(path: PathOperand, w: Walk): Resolved {
   const { request } = w.scope;
   const [, group, ...rest] = path.segments;
   const isset = path.modifier === 'isset';
+  if (group !== 'auth') w.ctx.volatile();
   switch (group) {
     case 'method':
       return one(literal(request.method));

@@ -66,4 +66,10 @@ export interface FilterScope {
   readonly tableRef?: string;
   /** The clock for datetime macros (tests pin it). */
   readonly now?: Date;
+  /**
+   * Called when the SQL being compiled depends on more than the text, the schemas and the caller
+   * (`@request.auth.*`): on the rest of `@request.*` or on the clock. Callers that cache compiled
+   * SQL per caller use it to know what they may keep.
+   */
+  readonly onVolatile?: () => void;
 }

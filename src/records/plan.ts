@@ -4,7 +4,7 @@
 // registry retires old plans by itself.
 import { columnKind, fromDb, type Collection, type CollectionRegistry, type Field } from '../collections/index.js';
 import type { DialectAdapter } from '../db/index.js';
-import { parseFilter, type Expr, type Operand, type QueryColumn, type QuerySchema, type SchemaResolver } from '../query/index.js';
+import { parseFilter, type Expr, type QueryColumn, type QuerySchema, type SchemaResolver } from '../query/index.js';
 
 export type RuleName = 'listRule' | 'viewRule' | 'createRule' | 'updateRule' | 'deleteRule';
 
@@ -12,15 +12,7 @@ export type RuleName = 'listRule' | 'viewRule' | 'createRule' | 'updateRule' | '
 export type CompiledRule =
   | { readonly kind: 'superusers' }
   | { readonly kind: 'public' }
-  | {
-      readonly kind: 'filter';
-      readonly expr: Expr;
-      /**
-       * The rule reads nothing of the request but the caller (`@request.auth.*`) and nothing of the
-       * clock (macros, `strftime`): its SQL is the same for every request of one caller.
-       */
-      readonly readsOnlyCaller: boolean;
-    };
+  | { readonly kind: 'filter'; readonly expr: Expr };
 
 interface Reader {
   readonly name: string;
@@ -45,29 +37,10 @@ export interface CollectionPlan {
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'tokenKey']);
 const RULE_LIMITS = { maxLength: Number.POSITIVE_INFINITY };
 
-function operandReadsOnlyCaller(operand: Operand): boolean {
-  switch (operand.kind) {
-    case 'macro':
-      return false;
-    case 'call':
-      return operand.name !== 'strftime' && operand.args.every(operandReadsOnlyCaller);
-    case 'path':
-      return operand.segments[0] !== '@request' || operand.segments[1] === 'auth';
-    default:
-      return true;
-  }
-}
-
-function readsOnlyCaller(expr: Expr): boolean {
-  return expr.kind === 'compare'
-    ? operandReadsOnlyCaller(expr.left) && operandReadsOnlyCaller(expr.right)
-    : readsOnlyCaller(expr.left) && readsOnlyCaller(expr.right);
-}
-
 function compileRule(text: string | null): CompiledRule {
   if (text === null) return { kind: 'superusers' };
   const expr = parseFilter(text, RULE_LIMITS);
-  return expr === null ? { kind: 'public' } : { kind: 'filter', expr, readsOnlyCaller: readsOnlyCaller(expr) };
+  return expr === null ? { kind: 'public' } : { kind: 'filter', expr };
 }
 
 // `CREATE UNIQUE INDEX name ON table (col [COLLATE x] [ASC|DESC])`: one column, optionally partial.

@@ -13,7 +13,7 @@ export const ONLY_SUPERUSERS = 'Only superusers can perform this action.';
  * Throws 403 for a superusers-only rule and a non-superuser caller. Without `schemas`, a rule
  * naming another collection (relations, back-relations, `@collection`) is a 400.
  */
-export function ruleCondition(plan: CollectionPlan, rule: CompiledRule, request: RequestInfo, isSuperuser: boolean, dialect: DialectAdapter, schemas?: SchemaResolver): RawBuilder<SqlBool> | null {
+export function ruleCondition(plan: CollectionPlan, rule: CompiledRule, request: RequestInfo, isSuperuser: boolean, dialect: DialectAdapter, schemas?: SchemaResolver, onVolatile?: () => void): RawBuilder<SqlBool> | null {
   if (isSuperuser) return null;
   switch (rule.kind) {
     case 'superusers':
@@ -22,7 +22,7 @@ export function ruleCondition(plan: CollectionPlan, rule: CompiledRule, request:
       return null;
     case 'filter':
       // Rules are trusted: they may read hidden fields, @request.* and any collection.
-      return compileExpr(rule.expr, { schema: plan.schema, dialect, request, isTrusted: true, schemas });
+      return compileExpr(rule.expr, { schema: plan.schema, dialect, request, isTrusted: true, schemas, onVolatile });
   }
 }
 

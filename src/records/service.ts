@@ -10,9 +10,10 @@ import { AppError, ValidationError, fieldError, type FieldError } from '../core/
 import { randomString } from '../core/ids.js';
 import { sql, type CompiledQuery, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database, Executor } from '../db/index.js';
-import { runList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
+import { compileList, runCompiledList, type CompiledList, type ListParams, type ListResult, type RequestInfo } from '../query/index.js';
 import { applyModifiers, hasNul, mismatch, prepareInput, relationIds, type PreparedInput } from './input.js';
 import { planFor, readRow, schemaResolver, serializeRecord, type CollectionPlan, type CompiledRule, type StoredRecord, type Viewer } from './plan.js';
+import { createCompiledCache } from './compiled-cache.js';
 import { allOf, ruleCondition } from './rules.js';
 
 export interface RecordContext {
@@ -157,6 +158,11 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     return compiled;
   }
 
+  /** Runs a compiled read: on the hot path outside transactions, on the transaction inside one. */
+  async function selectRows(executor: Executor, query: CompiledQuery): Promise<readonly Record<string, unknown>[]> {
+    return executor === db ? database.selectRows<Record<string, unknown>>(query) : (await executor.executeQuery<Record<string, unknown>>(query)).rows;
+  }
+
   /** The lookup by id under `condition`, compiled with an empty id that `runById` replaces. */
   function compileById(plan: CollectionPlan, condition: RawBuilder<SqlBool>): CompiledQuery {
     return db.selectFrom(plan.table).selectAll(plan.table).where(`${plan.table}.id`, '=', '').where(condition).limit(ONE_ROW).compile();
@@ -165,10 +171,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   async function runById(executor: Executor, plan: CollectionPlan, id: string, compiled: CompiledQuery): Promise<StoredRecord | null> {
     if (hasNul(id)) return null; // no stored value holds NUL, and PostgreSQL refuses it as a parameter
     // The id is the first parameter: Kysely numbers parameters in the order they appear in the SQL.
-    const query: CompiledQuery = { ...compiled, parameters: [id, ...compiled.parameters.slice(1)] };
-    const rows = executor === db
-      ? await database.selectRows<Record<string, unknown>>(query)
-      : (await executor.executeQuery<Record<string, unknown>>(query)).rows;
+    const rows = await selectRows(executor, { ...compiled, parameters: [id, ...compiled.parameters.slice(1)] });
     const row = rows[0];
     return row ? readRow(plan, row, dialect) : null;
   }
@@ -177,30 +180,18 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     return runById(executor, plan, id, condition ? compileById(plan, condition) : byIdQuery(plan));
   }
 
-  // A rule that reads only the caller compiles to the same SQL on each of that caller's requests:
-  // keep it per rule and per caller's record object (a changed auth record is a new object, a
-  // changed collection a new rule), and drop it when any collection changes (joins read others).
-  const GUEST = {};
-  const callerLookups = new WeakMap<CompiledRule, WeakMap<object, { readonly version: number; readonly compiled: CompiledQuery }>>();
+  // The lookup by id under a rule, and list queries (rule, filter, sort and page), compiled once
+  // per caller where they read only the caller.
+  const byIdUnderRule = createCompiledCache<CompiledQuery>(1);
+  const listQueries = createCompiledCache<CompiledList>(64);
   function ruleLookup(plan: CollectionPlan, rule: CompiledRule, ctx: RecordContext, isSuperuser: boolean): CompiledQuery {
-    const condition = () => ruleCondition(plan, rule, ctx.request, isSuperuser, dialect, schemas);
-    if (isSuperuser || rule.kind !== 'filter' || !rule.readsOnlyCaller) {
-      const c = condition();
-      return c ? compileById(plan, c) : byIdQuery(plan);
+    if (isSuperuser || rule.kind !== 'filter') {
+      // Throws the 403 of a superusers-only rule; null for everyone else.
+      const condition = ruleCondition(plan, rule, ctx.request, isSuperuser, dialect, schemas);
+      return condition ? compileById(plan, condition) : byIdQuery(plan);
     }
-    const requestAuth = ctx.request.auth;
-    const caller = ctx.auth === null
-      ? (requestAuth === null ? GUEST : null)
-      : (requestAuth?.id === ctx.auth.record.id && requestAuth.collectionId === ctx.auth.collectionId ? ctx.auth.record : null);
-    if (caller === null) return compileById(plan, condition()!);
-    let byCaller = callerLookups.get(rule);
-    if (!byCaller) callerLookups.set(rule, (byCaller = new WeakMap()));
-    const hit = byCaller.get(caller);
-    if (hit && hit.version === registry.version) return hit.compiled;
-    const version = registry.version;
-    const compiled = compileById(plan, condition()!);
-    byCaller.set(caller, { version, compiled });
-    return compiled;
+    return byIdUnderRule.get(rule, ctx.auth, ctx.request, '', registry.version, (onVolatile) =>
+      compileById(plan, ruleCondition(plan, rule, ctx.request, isSuperuser, dialect, schemas, onVolatile)!));
   }
 
   async function checkRelations(executor: Executor, plan: CollectionPlan, input: PreparedInput, errors: Record<string, FieldError>): Promise<void> {
@@ -411,16 +402,17 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     async function list(idOrName: string, params: ListParams, ctx: RecordContext): Promise<ListResult<RecordJson>> {
       const plan = mustCollection(idOrName);
       const isSuperuser = ctx.auth?.isSuperuser ?? false;
-      const where = ruleCondition(plan, plan.rules.listRule, ctx.request, isSuperuser, dialect, schemas);
-      const page = await runList({
+      const rule = plan.rules.listRule;
+      const key = `${params.page}\u0000${params.perPage}\u0000${params.skipTotal ? 1 : 0}\u0000${params.sort}\u0000${params.filter}`;
+      const compiled = listQueries.get(rule, ctx.auth, ctx.request, key, registry.version, (onVolatile) => compileList({
         executor: scope.executor,
-        scope: { schema: plan.schema, dialect, request: ctx.request, isTrusted: isSuperuser, schemas },
+        scope: { schema: plan.schema, dialect, request: ctx.request, isTrusted: isSuperuser, schemas, onVolatile },
         params,
-        where,
+        where: ruleCondition(plan, rule, ctx.request, isSuperuser, dialect, schemas, onVolatile),
         // Views have no rowid: they keep the order their query gives.
         defaultSort: plan.collection.type === 'view' ? '' : '@rowid',
-        mapRow: (row) => readRow(plan, row, dialect),
-      });
+      }));
+      const page = await runCompiledList(compiled, params, (query) => selectRows(scope.executor, query), (row) => readRow(plan, row, dialect));
       const filtersByRule = plan.collection.listRule !== null && plan.collection.listRule !== '';
       if (page.items.length === 0 && !isSuperuser && filtersByRule && params.filter !== '' && ctx.client !== undefined) {
         await throttle.afterEmptySearch(ctx.client, plan.collection.id);
