@@ -1,12 +1,13 @@
 // Builds the benchmark database: collections and users through Mainspring's own API (so the schema,
 // indexes and password hashes are Mainspring's), then the bulk rows written straight into the same
-// SQLite file with better-sqlite3 in one transaction each (100 000 rows through /api/batch would
-// take most of the quick run's budget). The rows use Mainspring's formats: 15-char [a-z0-9] ids and
-// 'YYYY-MM-DD HH:MM:SS.mmmZ' dates.
+// database — the SQLite file with better-sqlite3, or PostgreSQL with pg — in one transaction per
+// table (100 000 rows through /api/batch would take most of the quick run's budget). The rows use
+// Mainspring's formats: 15-char [a-z0-9] ids and 'YYYY-MM-DD HH:MM:SS.mmmZ' dates.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { startSubject } from './subject.js';
 
 export const SUPERUSER = { email: 'bench@example.com', password: 'bench-password-123' };
@@ -57,13 +58,14 @@ export const COLLECTIONS = {
 };
 
 /**
- * Seeds `dir` with `sizes` = { items, posts, notes } rows. `cwd` is the project root (for bin/).
- * Returns what the scenarios need: ids, a user's token and credentials.
+ * Seeds `dir` (SQLite) or `dbUrl` (PostgreSQL) with `sizes` = { items, posts, notes } rows. `cwd`
+ * is the project root (for bin/). Returns what the scenarios need: ids, a user's token and credentials.
  */
-export async function seed({ cwd, dir, secret, sizes, fillers = true, log = () => {} }) {
-  const env = { ...process.env, MS_LOG_LEVEL: 'warn', MS_SECRET: secret };
+export async function seed({ cwd, dir, secret, sizes, fillers = true, log = () => {}, dbUrl }) {
+  const dbEnv = dbUrl ? { MS_DB_URL: dbUrl } : {};
+  const env = { ...process.env, MS_LOG_LEVEL: 'warn', MS_SECRET: secret, ...dbEnv };
   execFileSync(process.execPath, ['bin/mainspring.js', 'superuser', 'upsert', SUPERUSER.email, SUPERUSER.password, '--dir', dir], { cwd, env, stdio: 'ignore' });
-  const ms = await startSubject({ name: 'seed', cwd, env: { MS_SECRET: secret }, args: (port) => ['bin/mainspring.js', 'serve', '--http', `127.0.0.1:${port}`, '--dir', dir] });
+  const ms = await startSubject({ name: 'seed', cwd, env: { MS_SECRET: secret, ...dbEnv }, args: (port) => ['bin/mainspring.js', 'serve', '--http', `127.0.0.1:${port}`, '--dir', dir] });
   const users = [];
   try {
     const { token } = await api(ms.baseUrl, 'POST', '/api/collections/_superusers/auth-with-password', { identity: SUPERUSER.email, password: SUPERUSER.password });
@@ -92,28 +94,53 @@ export async function seed({ cwd, dir, secret, sizes, fillers = true, log = () =
   }
   log(`collections and ${USERS} users created through the API`);
 
-  const db = new Database(join(dir, 'data.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
   const base = Date.now() - 86_400_000;
-  const bulk = (table, columns, count, row) => {
-    const stmt = db.prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
-    const ids = [];
-    db.transaction(() => {
-      for (let i = 0; i < count; i++) {
-        const id = newId();
-        const date = pbDate(new Date(base + i));
-        stmt.run(id, ...row(i), date, date);
-        ids.push(id);
-      }
-    })();
-    return ids;
-  };
-  const itemIds = bulk('items', ['id', 'title', 'views', 'done', 'created', 'updated'], sizes.items, (i) => [`Item ${i}`, (i * 7919) % 1000, i % 2]);
-  bulk('posts', ['id', 'title', 'views', 'created', 'updated'], sizes.posts, (i) => [`Post number ${i}`, (i * 7919) % 1000]);
-  const noteIds = bulk('notes', ['id', 'title', 'owner', 'created', 'updated'], sizes.notes, (i) => [`Note ${i}`, users[i % USERS].id]);
-  db.close();
+  const rows = (count, row) => Array.from({ length: count }, (_, i) => {
+    const date = pbDate(new Date(base + i));
+    return [newId(), ...row(i), date, date];
+  });
+  const tables = [
+    ['items', ['id', 'title', 'views', 'done', 'created', 'updated'], rows(sizes.items, (i) => [`Item ${i}`, (i * 7919) % 1000, i % 2 === 1])],
+    ['posts', ['id', 'title', 'views', 'created', 'updated'], rows(sizes.posts, (i) => [`Post number ${i}`, (i * 7919) % 1000])],
+    ['notes', ['id', 'title', 'owner', 'created', 'updated'], rows(sizes.notes, (i) => [`Note ${i}`, users[i % USERS].id])],
+  ];
+  if (dbUrl) await bulkPostgres(dbUrl, tables);
+  else bulkSqlite(join(dir, 'data.db'), tables);
   log(`bulk rows written: items ${sizes.items}, posts ${sizes.posts}, notes ${sizes.notes}`);
+  const [itemIds, , noteIds] = tables.map(([, , list]) => list.map((r) => r[0]));
   const ownNoteIds = noteIds.filter((_, i) => i % USERS === 0);
   return { itemIds, ownNoteIds, users };
+}
+
+function bulkSqlite(file, tables) {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  for (const [table, columns, list] of tables) {
+    const stmt = db.prepare(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`);
+    db.transaction(() => {
+      for (const r of list) stmt.run(...r.map((v) => (typeof v === 'boolean' ? Number(v) : v)));
+    })();
+  }
+  db.close();
+}
+
+async function bulkPostgres(url, tables) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const [table, columns, list] of tables) {
+      await client.query('BEGIN');
+      // Multi-row INSERTs of 1000 rows: one round trip per thousand, under PostgreSQL's 65 535 parameters.
+      for (let at = 0; at < list.length; at += 1000) {
+        const chunk = list.slice(at, at + 1000);
+        const values = chunk.map((r, i) => `(${r.map((_, j) => `$${i * r.length + j + 1}`).join(', ')})`).join(', ');
+        await client.query(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES ${values}`, chunk.flat());
+      }
+      await client.query('COMMIT');
+      await client.query(`ANALYZE "${table}"`);
+    }
+  } finally {
+    await client.end();
+  }
 }

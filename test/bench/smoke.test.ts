@@ -39,7 +39,7 @@ describe.skipIf(!hasWrk)('bench smoke', () => {
     expect(stdout).toContain('GET by id');
 
     const results = JSON.parse(await readFile(out, 'utf8')) as Record<string, unknown>;
-    expect(results).toMatchObject({ mode: 'smoke', version: 1 });
+    expect(results).toMatchObject({ mode: 'smoke', version: 2 });
     expect(Object.keys(results)).toEqual(expect.arrayContaining(['machine', 'config', 'reference', 'parity', 'scenarios', 'table', 'header']));
     expect(Object.keys(results.machine as object)).toEqual(expect.arrayContaining(['cores', 'cpuModel', 'node']));
     expect((results.reference as { pragmas: string[] }).pragmas).toContain('synchronous = FULL');
