@@ -112,6 +112,14 @@ export interface DialectAdapter {
   readonly boolToDb: (value: boolean) => unknown;
 }
 
+export interface SelectOptions {
+  /**
+   * The SQL text is one of a small, bounded set (a lookup by id per collection and rule): an engine
+   * may keep it prepared on each connection and skip parsing and planning it again.
+   */
+  readonly prepared?: boolean;
+}
+
 export interface Database {
   readonly engine: DbEngine;
   readonly db: Db;
@@ -122,7 +130,7 @@ export interface Database {
    * Runs a compiled SELECT outside any transaction of the caller's. The hot read path: SQLite answers
    * from its cached statement at once unless a transaction holds the connection (then it queues).
    */
-  selectRows<Row>(query: CompiledQuery): Promise<readonly Row[]>;
+  selectRows<Row>(query: CompiledQuery, options?: SelectOptions): Promise<readonly Row[]>;
   /** True when the database answers a trivial query. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -158,9 +158,12 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     return compiled;
   }
 
-  /** Runs a compiled read: on the hot path outside transactions, on the transaction inside one. */
-  async function selectRows(executor: Executor, query: CompiledQuery): Promise<readonly Record<string, unknown>[]> {
-    return executor === db ? database.selectRows<Record<string, unknown>>(query) : (await executor.executeQuery<Record<string, unknown>>(query)).rows;
+  /**
+   * Runs a compiled read: on the hot path outside transactions, on the transaction inside one.
+   * `prepared` marks SQL from the bounded set of lookups by id (see SelectOptions).
+   */
+  async function selectRows(executor: Executor, query: CompiledQuery, prepared = false): Promise<readonly Record<string, unknown>[]> {
+    return executor === db ? database.selectRows<Record<string, unknown>>(query, { prepared }) : (await executor.executeQuery<Record<string, unknown>>(query)).rows;
   }
 
   /** The lookup by id under `condition`, compiled with an empty id that `runById` replaces. */
@@ -171,7 +174,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
   async function runById(executor: Executor, plan: CollectionPlan, id: string, compiled: CompiledQuery): Promise<StoredRecord | null> {
     if (hasNul(id)) return null; // no stored value holds NUL, and PostgreSQL refuses it as a parameter
     // The id is the first parameter: Kysely numbers parameters in the order they appear in the SQL.
-    const rows = await selectRows(executor, { ...compiled, parameters: [id, ...compiled.parameters.slice(1)] });
+    const rows = await selectRows(executor, { ...compiled, parameters: [id, ...compiled.parameters.slice(1)] }, true);
     const row = rows[0];
     return row ? readRow(plan, row, dialect) : null;
   }
@@ -283,21 +286,30 @@ export function createRecordService({ database, registry, passwords }: RecordSer
       await hashSecrets(plan, input, plan.collection.type === 'auth');
       const record = input.record as StoredRecord;
 
-      await scope.transaction(async (trx) => {
+      const insert = async (executor: Executor): Promise<void> => {
         try {
-          await trx.insertInto(plan.table).values(toRow(plan, record, plan.fields.keys())).execute();
+          await executor.insertInto(plan.table).values(toRow(plan, record, plan.fields.keys())).execute();
         } catch (err) {
           uniqueError(plan, err, CREATE_FAILED);
         }
-        // PocketBase tests the create rule against the would-be row: insert, check, roll back on failure.
-        if (createRule && !(await selectOne(trx, plan, record.id, createRule))) {
-          throw new AppError('bad_request', CREATE_FAILED);
-        }
-        if (!isSuperuser && record.verified === true && plan.collection.type === 'auth') {
-          const managed = await managedAmong(trx, plan, [record.id], ctx);
-          if (!managed.has(record.id)) throw new ValidationError(CREATE_FAILED, { verified: mismatch() });
-        }
-      });
+      };
+      const checksVerified = !isSuperuser && record.verified === true && plan.collection.type === 'auth';
+      if (!createRule && !checksVerified) {
+        // One statement is atomic by itself: no BEGIN and COMMIT round trips (two of three on a server).
+        await insert(scope.executor);
+      } else {
+        await scope.transaction(async (trx) => {
+          await insert(trx);
+          // PocketBase tests the create rule against the would-be row: insert, check, roll back on failure.
+          if (createRule && !(await selectOne(trx, plan, record.id, createRule))) {
+            throw new AppError('bad_request', CREATE_FAILED);
+          }
+          if (checksVerified) {
+            const managed = await managedAmong(trx, plan, [record.id], ctx);
+            if (!managed.has(record.id)) throw new ValidationError(CREATE_FAILED, { verified: mismatch() });
+          }
+        });
+      }
       scope.emit([{ action: 'create', collection: plan.collection, record }]);
       return (await answer(plan, [record], ctx))[0]!;
     }

@@ -49,3 +49,26 @@ for (const engine of availableEngines()) {
     });
   });
 }
+
+for (const engine of availableEngines()) {
+  describe(`${engine.name}: selectRows with prepared statements`, () => {
+    it('answers with the new columns after the table changes', async () => {
+      const testDb = await engine.createDatabase();
+      const database = openDatabase(testDb.url);
+      try {
+        await sql`CREATE TABLE probe (id VARCHAR(20) PRIMARY KEY)`.execute(database.db);
+        await sql`INSERT INTO probe (id) VALUES ('a')`.execute(database.db);
+        const read = database.db.selectFrom('probe').selectAll('probe').where('probe.id', '=', 'a').compile();
+        for (let i = 0; i < 5; i++) expect(await database.selectRows(read, { prepared: true })).toEqual([{ id: 'a' }]);
+        await sql`ALTER TABLE probe ADD COLUMN title VARCHAR(20) DEFAULT 'x' NOT NULL`.execute(database.db);
+        for (let i = 0; i < 5; i++) expect(await database.selectRows(read, { prepared: true })).toEqual([{ id: 'a', title: 'x' }]);
+        // Many reads at once land on several connections, each with its own prepared copy.
+        const many = await Promise.all(Array.from({ length: 20 }, () => database.selectRows(read, { prepared: true })));
+        for (const rows of many) expect(rows).toEqual([{ id: 'a', title: 'x' }]);
+      } finally {
+        await database.close();
+        await testDb.drop();
+      }
+    });
+  });
+}

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import type PgModule from 'pg';
 import { Kysely, PostgresDialect, sql, type CompiledQuery, type RawBuilder } from 'kysely';
-import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, ViewColumn } from '../ports.js';
+import type { AnyTables, ColumnKind, ColumnSpec, ConstraintViolation, Database, DialectAdapter, Executor, SelectOptions, ViewColumn } from '../ports.js';
 import { postgresFilterFunctions } from './filter-functions.js';
 import { quoteDouble } from './quote.js';
 import { createViewDdl, sampleRows } from './views.js';
@@ -99,6 +99,37 @@ export const postgresAdapter: DialectAdapter = {
   boolToDb: (value: boolean) => value,
 };
 
+// Named prepared statements for the bounded set of hot reads. A statement prepared before its table
+// changed (`SELECT t.*` after a new column) fails with "cached plan must not change result type" on
+// the connections that hold it; renewing gives every text a new name, so each connection prepares
+// it afresh, and the failed read is run once unnamed.
+const MAX_PREPARED = 500;
+const STALE_PLAN = 'cached plan must not change result type';
+
+function isStalePlan(err: unknown): boolean {
+  return (err as { code?: unknown }).code === '0A000' && String((err as Error).message).includes(STALE_PLAN);
+}
+
+function preparedStatements() {
+  const names = new Map<string, string>();
+  let generation = 0;
+  return {
+    /** The statement name of `text`, or undefined once the set is full (then it runs unnamed). */
+    nameOf(text: string): string | undefined {
+      let name = names.get(text);
+      if (name === undefined && names.size < MAX_PREPARED) {
+        name = `ms${generation}_${names.size}`;
+        names.set(text, name);
+      }
+      return name;
+    },
+    renew(): void {
+      generation++;
+      names.clear();
+    },
+  };
+}
+
 export function openPostgres(url: string): Database {
   // NOTE: the driver loads only when PostgreSQL is used, so an embedded (SQLite) node starts leaner.
   const pg = createRequire(import.meta.url)('pg') as typeof PgModule;
@@ -108,12 +139,24 @@ export function openPostgres(url: string): Database {
   // the next query opens a fresh one, so there is nothing more to do here.
   pool.on('error', () => undefined);
   const db = new Kysely<AnyTables>({ dialect: new PostgresDialect({ pool }) });
+  const statements = preparedStatements();
   return {
     engine: 'postgres',
     db,
     dialect: postgresAdapter,
     transaction: (fn) => db.transaction().execute(fn),
-    selectRows: async <Row>(query: CompiledQuery) => (await db.executeQuery<Row>(query)).rows,
+    selectRows: async <Row>(query: CompiledQuery, options?: SelectOptions) => {
+      const values = query.parameters as unknown[];
+      const name = options?.prepared ? statements.nameOf(query.sql) : undefined;
+      if (name === undefined) return (await pool.query(query.sql, values)).rows as Row[];
+      try {
+        return (await pool.query({ name, text: query.sql, values })).rows as Row[];
+      } catch (err) {
+        if (!isStalePlan(err)) throw err;
+        statements.renew();
+        return (await pool.query(query.sql, values)).rows as Row[];
+      }
+    },
     ping: async () => {
       try { await sql`SELECT 1`.execute(db); return true; } catch { return false; }
     },
