@@ -114,8 +114,8 @@ export interface DialectAdapter {
 
 export interface SelectOptions {
   /**
-   * The SQL text is one of a small, bounded set (a lookup by id per collection and rule): an engine
-   * may keep it prepared on each connection and skip parsing and planning it again.
+   * The SQL text repeats (a lookup by id, a list query: values travel as parameters): an engine may
+   * keep it prepared on each connection, up to a bound, and skip parsing and planning it again.
    */
   readonly prepared?: boolean;
 }

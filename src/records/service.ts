@@ -160,7 +160,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
 
   /**
    * Runs a compiled read: on the hot path outside transactions, on the transaction inside one.
-   * `prepared` marks SQL from the bounded set of lookups by id (see SelectOptions).
+   * `prepared` marks SQL whose text repeats: lookups by id and lists, whose values are parameters.
    */
   async function selectRows(executor: Executor, query: CompiledQuery, prepared = false): Promise<readonly Record<string, unknown>[]> {
     return executor === db ? database.selectRows<Record<string, unknown>>(query, { prepared }) : (await executor.executeQuery<Record<string, unknown>>(query)).rows;
@@ -424,7 +424,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         // Views have no rowid: they keep the order their query gives.
         defaultSort: plan.collection.type === 'view' ? '' : '@rowid',
       }));
-      const page = await runCompiledList(compiled, params, (query) => selectRows(scope.executor, query), (row) => readRow(plan, row, dialect));
+      const page = await runCompiledList(compiled, params, (query) => selectRows(scope.executor, query, true), (row) => readRow(plan, row, dialect));
       const filtersByRule = plan.collection.listRule !== null && plan.collection.listRule !== '';
       if (page.items.length === 0 && !isSuperuser && filtersByRule && params.filter !== '' && ctx.client !== undefined) {
         await throttle.afterEmptySearch(ctx.client, plan.collection.id);
