@@ -1,6 +1,7 @@
 // HTTP shapes of the sign-in routes on any auth collection (API.md §6).
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { requestInfo } from '../http/index.js';
+import { parseListParams } from '../query/index.js';
 import type { AuthService } from './service.js';
 
 type Params = { collection: string };
@@ -25,6 +26,12 @@ function expandOf(req: FastifyRequest): string | undefined {
   return typeof first === 'string' ? first : undefined;
 }
 
+function recordOf(req: FastifyRequest): string | undefined {
+  const raw = (req.query as { record?: unknown } | undefined)?.record;
+  const first: unknown = Array.isArray(raw) ? raw[0] : raw;
+  return typeof first === 'string' && first !== '' ? first : undefined;
+}
+
 export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app, { auth }) => {
   app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params, body: passwordBody } }, (req) =>
     auth.authWithPassword(req.params.collection, req.body, {
@@ -39,4 +46,22 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
 
   app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req) =>
     auth.authRefresh(req.params.collection, req.auth, { request: requestInfo(req), expand: expandOf(req) }));
+
+  // Sessions (Mainspring's addition, CONTRACT.md): the caller's own, or a record's for superusers.
+  app.get<{ Params: Params }>('/collections/:collection/sessions', { schema: { params } }, (req) =>
+    auth.listSessions(req.params.collection, req.auth, {
+      params: parseListParams(req.query as Record<string, unknown>),
+      request: requestInfo(req),
+      recordId: recordOf(req),
+    }));
+
+  app.delete<{ Params: Params & { id: string } }>('/collections/:collection/sessions/:id', async (req, reply) => {
+    await auth.revokeSessionOf(req.params.collection, req.auth, req.params.id);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: Params }>('/collections/:collection/sessions', { schema: { params } }, async (req, reply) => {
+    await auth.revokeOtherSessions(req.params.collection, req.auth, recordOf(req));
+    return reply.code(204).send();
+  });
 };

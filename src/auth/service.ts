@@ -5,10 +5,10 @@ import { isAuthCollection, SUPERUSERS_ID, type Collection, type CollectionRegist
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';
-import type { RequestInfo } from '../query/index.js';
+import type { ListParams, ListResult, RequestInfo } from '../query/index.js';
 import type { RecordJson, RecordService, StoredRecord } from '../records/index.js';
 import type { createArgon2Hasher } from './passwords.js';
-import { isLive, type SessionStore } from './sessions.js';
+import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekAuthClaims, signAuthToken, verifyAuthToken } from './tokens.js';
 
 export interface ClientInfo extends ReplyOptions {
@@ -40,8 +40,35 @@ export interface AuthService {
   forgetRecord(collectionId: string, recordId: string): void;
   /** Deletes a session: its tokens count as a guest from the next request on. */
   revokeSession(sessionId: string): Promise<void>;
+  /** A page of the caller's sessions on collection `c` (superusers: those of `recordId`). */
+  listSessions(collection: string, caller: AuthState | null, query: SessionQuery): Promise<ListResult<SessionJson>>;
+  /** Ends one of the caller's sessions (superusers: any of the collection's); 404 when not theirs. */
+  revokeSessionOf(collection: string, caller: AuthState | null, sessionId: string): Promise<void>;
+  /** Ends every session of the caller but the current one (superusers: every session of `recordId`). */
+  revokeOtherSessions(collection: string, caller: AuthState | null, recordId: string | undefined): Promise<void>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
   authMethods(collection: string): AuthMethods;
+}
+
+/** A session as its owner sees it (CONTRACT.md: sessions). */
+export interface SessionJson {
+  readonly id: string;
+  readonly collectionId: string;
+  readonly record: string;
+  readonly userAgent: string;
+  readonly ip: string;
+  readonly created: string;
+  readonly lastSeen: string;
+  readonly expires: string;
+  /** The session of the token that asks. */
+  readonly current: boolean;
+}
+
+export interface SessionQuery {
+  readonly params: ListParams;
+  readonly request: RequestInfo;
+  /** Superusers: whose sessions. */
+  readonly recordId?: string;
 }
 
 export interface AuthMethods {
@@ -66,6 +93,7 @@ export interface AuthServiceDeps {
 const MISSING_AUTH_COLLECTION = 'Missing or invalid auth collection context.';
 const FAILED = 'Failed to authenticate.';
 const VALIDATION_FAILED = 'An error occurred while validating the submitted data.';
+const NEEDS_AUTH = 'The request requires valid record authorization token.';
 const AUTH_RULE_FAILED = "The request doesn't satisfy the collection requirements to authenticate.";
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 // Cached answers are rechecked at least this often, so an expiring session is noticed in time.
@@ -115,6 +143,31 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     if (cached.expiresAt > Date.now() && registry.get(cached.state.collectionId) === cached.collection) return cached.state;
     cache.delete(token);
     return undefined;
+  }
+
+  /**
+   * Whose sessions a caller may act on in `collection`: its own, or, for a superuser, the record it
+   * names (its own when it names none and the collection is its own). `current` is the caller's session there.
+   */
+  function sessionOwner(collection: Collection, caller: AuthState | null, recordId: string | undefined): { recordId: string; current: string | null } {
+    if (!caller) throw new AppError('unauthorized', NEEDS_AUTH);
+    const own = caller.collectionId === collection.id;
+    if (recordId !== undefined && recordId !== '' && !(own && recordId === caller.record.id)) {
+      if (!caller.isSuperuser) throw new AppError('forbidden', 'The authorized record is not allowed to perform this action.');
+      return { recordId, current: null };
+    }
+    if (!own) {
+      if (caller.isSuperuser) throw new ValidationError(VALIDATION_FAILED, { record: fieldError('validation_required', 'Cannot be blank.') });
+      throw new AppError('forbidden', 'The authorized record is not allowed to perform this action.');
+    }
+    return { recordId: caller.record.id, current: caller.sessionId };
+  }
+
+  function sessionJson(session: Session, current: string | null): SessionJson {
+    return {
+      id: session.id, collectionId: session.collectionId, record: session.recordId, userAgent: session.userAgent, ip: session.ip,
+      created: session.created, lastSeen: session.lastSeen, expires: session.expires, current: session.id === current,
+    };
   }
 
   async function authenticate(token: string): Promise<AuthState | null> {
@@ -196,6 +249,28 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     async revokeSession(sessionId) {
       await sessions.revoke(sessionId);
       forgetWhere((state) => state.sessionId === sessionId);
+    },
+    async listSessions(idOrName, caller, query) {
+      const collection = authCollection(idOrName);
+      const owner = sessionOwner(collection, caller, query.recordId);
+      const page = await sessions.page(collection.id, owner.recordId, query.params, query.request);
+      return { ...page, items: page.items.map((s) => sessionJson(s, owner.current)) };
+    },
+    async revokeSessionOf(idOrName, caller, sessionId) {
+      const collection = authCollection(idOrName);
+      const session = await sessions.get(sessionId);
+      const mayEnd = session !== null && session.collectionId === collection.id &&
+        (caller?.isSuperuser === true || (caller !== null && caller.collectionId === collection.id && session.recordId === caller.record.id));
+      if (!caller) throw new AppError('unauthorized', NEEDS_AUTH);
+      if (!mayEnd) throw new AppError('not_found');
+      await sessions.revoke(sessionId);
+      forgetWhere((state) => state.sessionId === sessionId);
+    },
+    async revokeOtherSessions(idOrName, caller, recordId) {
+      const collection = authCollection(idOrName);
+      const owner = sessionOwner(collection, caller, recordId);
+      const ended = new Set(await sessions.revokeAllBut(collection.id, owner.recordId, owner.current ?? ''));
+      if (ended.size) forgetWhere((state) => ended.has(state.sessionId));
     },
     async authWithPassword(idOrName, rawBody, client) {
       const collection = authCollection(idOrName);

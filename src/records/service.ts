@@ -359,6 +359,9 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         } catch (err) {
           uniqueError(plan, err, UPDATE_FAILED);
         }
+        // A new password or email rotates the tokenKey: every session ends with the old tokens,
+        // the caller's own included, as PocketBase signs everyone out.
+        if (rotate) await trx.deleteFrom('_sessions').where('collectionId', '=', plan.collection.id).where('recordId', '=', id).execute();
       });
       scope.emit([{ action: 'update', collection: plan.collection, record }]);
       return (await answer(plan, [record], ctx))[0]!;
