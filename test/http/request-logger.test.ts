@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { REDACTED_PATHS } from '../../src/core/logger.js';
+import { createLogger, REDACTED_PATHS } from '../../src/core/logger.js';
 import { createHttpServer } from '../../src/http/index.js';
 
 function capture(level: string) {
@@ -54,6 +54,24 @@ describe('request loggers', () => {
       expect(res.json()).toEqual({ level: 'debug' });
       // Fastify's own completion line follows the request's level too.
       expect(lines.map((l) => l.msg)).toEqual(['now visible', 'request completed']);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('request logging at info level', () => {
+  it('never rewrites the request headers it redacts, and never writes the token', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const log = createLogger('info', stream);
+    const app = await createHttpServer({ log });
+    app.get('/echo', async (req) => ({ authorization: req.headers.authorization }));
+    try {
+      const res = await app.inject({ method: 'GET', url: '/echo', headers: { authorization: 'the-real-token' } });
+      expect(res.json()).toEqual({ authorization: 'the-real-token' });
+      expect(lines.some((l) => l.includes('incoming request'))).toBe(true);
+      expect(lines.join('\n')).not.toContain('the-real-token');
     } finally {
       await app.close();
     }
