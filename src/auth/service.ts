@@ -8,6 +8,7 @@ import type { SecretBox } from '../core/secret-box.js';
 import type { ListParams, ListResult, RequestInfo } from '../query/index.js';
 import type { RecordJson, RecordService, StoredRecord } from '../records/index.js';
 import type { createArgon2Hasher } from './passwords.js';
+import { formatDate } from '../core/time.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekAuthClaims, signAuthToken, verifyAuthToken } from './tokens.js';
 
@@ -99,11 +100,19 @@ const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 // Cached answers are rechecked at least this often, so an expiring session is noticed in time.
 const CACHE_TTL_MS = 60_000;
 
+// `lastSeen` is written at most this often, off the request path (API.md §2).
+const LAST_SEEN_INTERVAL_MS = 60_000;
+
 interface CachedAuth {
   readonly state: AuthState;
   readonly expiresAt: number;
   /** The collection version the token was verified against: any change (a new secret, a delete) means recheck. */
   readonly collection: Collection;
+  /** `authToken.idleTimeout` in ms; 0 = none. */
+  readonly idleMs: number;
+  /** The last request with this token, and the last `lastSeen` written for its session (ms). */
+  lastActivity: number;
+  lastWritten: number;
 }
 
 export function createAuthService({ registry, records, sessions, secrets, passwords }: AuthServiceDeps): AuthService {
@@ -140,9 +149,23 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   function authenticateCached(token: string): AuthState | undefined {
     const cached = cache.get(token);
     if (!cached) return undefined;
-    if (cached.expiresAt > Date.now() && registry.get(cached.state.collectionId) === cached.collection) return cached.state;
+    const now = Date.now();
+    const idle = cached.idleMs > 0 && now - cached.lastActivity >= cached.idleMs;
+    if (cached.expiresAt > now && !idle && registry.get(cached.state.collectionId) === cached.collection) {
+      cached.lastActivity = now;
+      if (now - cached.lastWritten >= LAST_SEEN_INTERVAL_MS) {
+        cached.lastWritten = now;
+        touchSession(cached.state.sessionId, now);
+      }
+      return cached.state;
+    }
     cache.delete(token);
     return undefined;
+  }
+
+  /** Records activity on a session, off the request path: a lost write only makes `lastSeen` older. */
+  function touchSession(sessionId: string, at: number): void {
+    sessions.touch(sessionId, formatDate(new Date(at))).catch(() => undefined);
   }
 
   /**
@@ -182,6 +205,16 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     if (!record || !verifyAuthToken(token, signingKey(collection, record))) return null;
     const session = await sessions.get(claims.sid);
     if (!session || !isLive(session) || session.recordId !== record.id || session.collectionId !== collection.id) return null;
+    // A session unused for longer than `authToken.idleTimeout` has ended.
+    const now = Date.now();
+    const idleMs = (collection.auth.authToken.idleTimeout ?? 0) * 1000;
+    const lastSeen = Date.parse(session.lastSeen.replace(' ', 'T'));
+    if (idleMs > 0 && now - lastSeen >= idleMs) return null;
+    let lastWritten = lastSeen;
+    if (now - lastSeen >= LAST_SEEN_INTERVAL_MS) {
+      lastWritten = now;
+      touchSession(session.id, now);
+    }
     const state: AuthState = {
       collectionId: collection.id,
       collectionName: collection.name,
@@ -192,7 +225,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       refreshable: claims.refreshable,
     };
     const sessionEnd = session.expires === '' ? Number.POSITIVE_INFINITY : Date.parse(session.expires.replace(' ', 'T'));
-    if (generation === startedAt) cache.set(token, { state, expiresAt: Math.min(claims.exp * 1000, sessionEnd), collection });
+    if (generation === startedAt) cache.set(token, { state, expiresAt: Math.min(claims.exp * 1000, sessionEnd), collection, idleMs, lastActivity: now, lastWritten });
     return state;
   }
 

@@ -23,6 +23,8 @@ export interface SessionStore {
   get(id: string): Promise<Session | null>;
   revoke(id: string): Promise<void>;
   revokeAllOf(collectionId: string, recordId: string): Promise<void>;
+  /** Sets `lastSeen` (PocketBase's date format). */
+  touch(id: string, lastSeen: string): Promise<void>;
   /** The live sessions of one record, newest first. */
   listOf(collectionId: string, recordId: string): Promise<Session[]>;
   /** One page of a record's live sessions, with the list parameters (filter, sort) of every list. */
@@ -96,6 +98,9 @@ export function createSessionStore(database: Database): SessionStore {
         if (ended.length) await trx.deleteFrom(TABLE).where('id', 'in', ended.map((r) => String(r.id))).execute();
         return ended.map((r) => String(r.id));
       });
+    },
+    async touch(id, lastSeen) {
+      await db.updateTable(TABLE).set({ lastSeen }).where('id', '=', id).execute();
     },
     async revoke(id) {
       await db.deleteFrom(TABLE).where('id', '=', id).execute();

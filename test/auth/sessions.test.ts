@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { availableEngines } from '../helpers/engines.js';
-import { createCollection, expectError, signUp, type SignedInUser } from '../records/fixtures.js';
+import { createCollection, expectError, signUp, sleep, type SignedInUser } from '../records/fixtures.js';
 
 const SESSION_KEYS = ['collectionId', 'created', 'current', 'expires', 'id', 'ip', 'lastSeen', 'record', 'userAgent'];
 
@@ -116,6 +116,28 @@ for (const engine of availableEngines()) {
       expect(await isSignedIn(laptop)).toBe(false);
       expect(await isSignedIn(alice.token)).toBe(false);
       expect(await isSignedIn(su, '_superusers')).toBe(true);
+    });
+
+    it('ends a session left unused longer than authToken.idleTimeout, and keeps a busy one', async () => {
+      const users = (await t.get('/api/collections/users', { token: su })).body;
+      const set = (idleTimeout: number) => t.patch('/api/collections/users', { authToken: { ...users.authToken, idleTimeout } }, { token: su });
+      expect((await set(2)).status).toBe(200);
+      try {
+        const alice = await signUp(t, 'alice7@example.com');
+        const busy = await signIn(alice.email, alice.password, 'Busy/1.0');
+        const idle = await signIn(alice.email, alice.password, 'Idle/1.0');
+        for (let i = 0; i < 3; i++) {
+          expect(await isSignedIn(busy)).toBe(true);
+          await sleep(1_100);
+        }
+        // Three requests 1.1 s apart kept the busy session alive past 2 s; the idle one, never used, is over.
+        expect(await isSignedIn(busy)).toBe(true);
+        expect(await isSignedIn(idle)).toBe(false);
+        await sleep(2_200);
+        expect(await isSignedIn(busy)).toBe(false);
+      } finally {
+        expect((await set(0)).status).toBe(200);
+      }
     });
 
     it('ends every session when the password changes, the current one included', async () => {
