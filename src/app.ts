@@ -13,6 +13,7 @@ import { createSecretBox } from './core/secret-box.js';
 import { migrateUp, openDatabase, systemTablesMigration, type Database, type Migration } from './db/index.js';
 import { createHttpServer } from './http/index.js';
 import { batchRoutes, createRecordService, recordRoutes, type RecordService } from './records/index.js';
+import { createDevCatcher, mailRoutes } from './mail/index.js';
 import { dashboardRoutes, healthRoutes } from './system-routes.js';
 
 export interface App {
@@ -48,7 +49,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const records = createRecordService({ database, registry, passwords });
     const collections = createCollectionService({ database, registry, secrets, truncateRecords: (c) => records.truncate(c) });
     const sessions = createSessionStore(database);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords });
+    const mail = createDevCatcher(config.dir, 'Mainspring <no-reply@localhost>');
+    const appUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, app: { name: 'Mainspring', url: appUrl } });
     const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry)];
 
     if (options.migrate !== false) {
@@ -64,6 +67,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(recordRoutes, { prefix: '/api', records });
     await server.register(batchRoutes, { prefix: '/api', records });
     await server.register(authRoutes, { prefix: '/api', auth });
+    await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(dashboardRoutes);
 
     let closing: Promise<void> | null = null;

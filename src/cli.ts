@@ -5,10 +5,9 @@ import { createApp, type App } from './app.js';
 import { SUPERUSERS } from './collections/index.js';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './core/logger.js';
-import type { AuthState } from './core/auth-state.js';
 import { AppError } from './core/errors.js';
 import { migrateDown, migrateUp, migrationStatus } from './db/index.js';
-import type { RecordContext } from './records/index.js';
+import { systemContext } from './records/index.js';
 
 const HELP = `Usage: mainspring <command> [options]
 
@@ -28,14 +27,6 @@ Configuration comes from MS_* environment variables; see the README.`;
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
-}
-
-/** Acts as a superuser without a token: for commands run on the server itself. */
-function systemContext(): RecordContext {
-  const auth: AuthState = {
-    collectionId: '', collectionName: SUPERUSERS, record: { id: '' }, sessionId: '', isSuperuser: true, token: '', refreshable: false,
-  };
-  return { auth, request: { auth: null, method: 'POST', context: 'default', query: {}, headers: {}, body: {} } };
 }
 
 function describeError(err: unknown): string {

@@ -47,6 +47,16 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
   app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req) =>
     auth.authRefresh(req.params.collection, req.auth, { request: requestInfo(req), expand: expandOf(req) }));
 
+  app.post<{ Params: Params }>('/collections/:collection/request-verification', { schema: { params } }, async (req, reply) => {
+    await auth.requestVerification(req.params.collection, req.body);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: Params }>('/collections/:collection/confirm-verification', { schema: { params } }, async (req, reply) => {
+    await auth.confirmVerification(req.params.collection, req.body);
+    return reply.code(204).send();
+  });
+
   // Sessions (Mainspring's addition, CONTRACT.md): the caller's own, or a record's for superusers.
   app.get<{ Params: Params }>('/collections/:collection/sessions', { schema: { params } }, (req) =>
     auth.listSessions(req.params.collection, req.auth, {

@@ -6,11 +6,12 @@ import type { AuthState } from '../core/auth-state.js';
 import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { ListParams, ListResult, RequestInfo } from '../query/index.js';
-import type { RecordJson, RecordService, StoredRecord } from '../records/index.js';
+import { renderTemplate, type Mailer } from '../mail/index.js';
+import { systemContext, type RecordJson, type RecordService, type StoredRecord } from '../records/index.js';
 import type { createArgon2Hasher } from './passwords.js';
 import { formatDate } from '../core/time.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
-import { peekAuthClaims, signAuthToken, verifyAuthToken } from './tokens.js';
+import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken } from './tokens.js';
 
 export interface ClientInfo extends ReplyOptions {
   readonly ip: string;
@@ -47,6 +48,10 @@ export interface AuthService {
   revokeSessionOf(collection: string, caller: AuthState | null, sessionId: string): Promise<void>;
   /** Ends every session of the caller but the current one (superusers: every session of `recordId`). */
   revokeOtherSessions(collection: string, caller: AuthState | null, recordId: string | undefined): Promise<void>;
+  /** Mails a verification link to an unverified record with this email; answers alike whether or not one exists. */
+  requestVerification(collection: string, body: unknown): Promise<void>;
+  /** Marks the record a verification token names as verified; 400 for a bad, expired or stale token. */
+  confirmVerification(collection: string, body: unknown): Promise<void>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
   authMethods(collection: string): AuthMethods;
 }
@@ -89,6 +94,9 @@ export interface AuthServiceDeps {
   readonly sessions: SessionStore;
   readonly secrets: SecretBox;
   readonly passwords: ReturnType<typeof createArgon2Hasher>;
+  readonly mailer: Mailer;
+  /** `{APP_NAME}` and `{APP_URL}` in mail templates. */
+  readonly app: { readonly name: string; readonly url: string };
 }
 
 const MISSING_AUTH_COLLECTION = 'Missing or invalid auth collection context.';
@@ -115,7 +123,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, app }: AuthServiceDeps): AuthService {
   const cache = new LRUCache<string, CachedAuth>({ max: 10_000, ttl: CACHE_TTL_MS });
   // Bumped by every drop from the cache: a lookup that read the database before a drop must not
   // cache what it read (the change or revocation may have landed just after its reads).
@@ -184,6 +192,24 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       throw new AppError('forbidden', 'The authorized record is not allowed to perform this action.');
     }
     return { recordId: caller.record.id, current: caller.sessionId };
+  }
+
+  function bodyOf(rawBody: unknown): Record<string, unknown> {
+    return rawBody !== null && typeof rawBody === 'object' && !Array.isArray(rawBody) ? (rawBody as Record<string, unknown>) : {};
+  }
+
+  /** The `email` of a request body; 400 with PocketBase's field codes when missing or malformed. */
+  function emailOf(rawBody: unknown): string {
+    const email = bodyOf(rawBody).email;
+    if (typeof email !== 'string' || email.trim() === '') throw new ValidationError(VALIDATION_FAILED, { email: fieldError('validation_required', 'Cannot be blank.') });
+    if (email.length > 255 || !EMAIL_SHAPE.test(email)) throw new ValidationError(VALIDATION_FAILED, { email: fieldError('validation_is_email', 'Must be a valid email address.') });
+    return email;
+  }
+
+  function tokenOf(rawBody: unknown): string {
+    const token = bodyOf(rawBody).token;
+    if (typeof token !== 'string' || token === '') throw new ValidationError(VALIDATION_FAILED, { token: fieldError('validation_required', 'Cannot be blank.') });
+    return token;
   }
 
   function sessionJson(session: Session, current: string | null): SessionJson {
@@ -282,6 +308,29 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     async revokeSession(sessionId) {
       await sessions.revoke(sessionId);
       forgetWhere((state) => state.sessionId === sessionId);
+    },
+    async requestVerification(idOrName, rawBody) {
+      const collection = authCollection(idOrName);
+      const email = emailOf(rawBody);
+      const record = await records.findByField(collection, 'email', email, { ignoreCase: true });
+      if (!record || record.verified === true) return;
+      const c = collection.auth.verificationToken;
+      const token = signActionToken(String(record.tokenKey ?? '') + secrets.open(c.secret), 'verification',
+        { id: record.id, collectionId: collection.id, email: String(record.email) }, c.duration);
+      const { subject, html } = renderTemplate(collection.auth.verificationTemplate, { APP_NAME: app.name, APP_URL: app.url, TOKEN: token });
+      await mailer.send({ to: String(record.email), subject, html });
+    },
+    async confirmVerification(idOrName, rawBody) {
+      const collection = authCollection(idOrName);
+      const token = tokenOf(rawBody);
+      const claims = peekActionClaims(token, 'verification');
+      const record = claims && claims.collectionId === collection.id ? await records.findStored(collection, claims.id) : null;
+      const key = record ? String(record.tokenKey ?? '') + secrets.open(collection.auth.verificationToken.secret) : '';
+      if (!record || !verifyAuthToken(token, key) || String(record.email).toLowerCase() !== claims!.email.toLowerCase()) {
+        throw new ValidationError(VALIDATION_FAILED, { token: fieldError('validation_invalid_token', 'Invalid or expired token.') });
+      }
+      if (record.verified === true) return;
+      await records.update(collection.id, record.id, { verified: true }, systemContext());
     },
     async listSessions(idOrName, caller, query) {
       const collection = authCollection(idOrName);

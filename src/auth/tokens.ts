@@ -43,3 +43,35 @@ export function verifyAuthToken(token: string, key: string): boolean {
     return false;
   }
 }
+
+/** The single-use action tokens PocketBase mails: stateless, made useless by the change they confirm. */
+export type ActionTokenType = 'verification' | 'passwordReset';
+
+export interface ActionClaims {
+  readonly id: string;
+  readonly collectionId: string;
+  readonly type: ActionTokenType;
+  readonly email: string;
+  readonly exp: number;
+}
+
+/** The claims of a well-formed action token of `type`, unverified; null for anything else. */
+export function peekActionClaims(token: string, type: ActionTokenType): ActionClaims | null {
+  if (token.length > 4096) return null;
+  let payload: unknown;
+  try {
+    payload = decode(token);
+  } catch {
+    return null;
+  }
+  const p = payload as Partial<ActionClaims> | null;
+  if (!p || typeof p !== 'object' || p.type !== type) return null;
+  if (typeof p.id !== 'string' || typeof p.collectionId !== 'string' || typeof p.email !== 'string' || typeof p.exp !== 'number') return null;
+  return { id: p.id, collectionId: p.collectionId, type, email: p.email, exp: p.exp };
+}
+
+export function signActionToken(key: string, type: ActionTokenType, claims: Omit<ActionClaims, 'type' | 'exp'>, durationSeconds: number): string {
+  const sign = createSigner({ key, algorithm: 'HS256', noTimestamp: true });
+  const exp = Math.floor(Date.now() / 1000) + durationSeconds;
+  return sign({ id: claims.id, collectionId: claims.collectionId, type, email: claims.email, exp });
+}

@@ -1,6 +1,6 @@
 // Collections: definitions, field values, schema changes and the collections API.
 export type {
-  AuthOptions, BoolField, Collection, CollectionType, Field, FieldOf, FieldType, Rules, TokenKind,
+  AuthOptions, BoolField, Collection, CollectionType, EmailTemplate, Field, FieldOf, FieldType, Rules, TokenKind,
 } from './model.js';
 export { FIELD_TYPES, TOKEN_KINDS, isAuthCollection } from './model.js';
 export {

@@ -1,7 +1,7 @@
 // Records: CRUD over any collection with rules, validation and cascades, and the records API.
 export type { PasswordHasher, RecordChange, RecordContext, RecordJson, RecordOperations, RecordService, RecordServiceDeps } from './service.js';
 /** The records service: every read and write of collection data goes through it. */
-export { createRecordService } from './service.js';
+export { createRecordService, systemContext } from './service.js';
 export type { StoredRecord, Viewer } from './plan.js';
 export { ONLY_SUPERUSERS } from './rules.js';
 /** `/api/collections/:collection/records[/:id]`. */

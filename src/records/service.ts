@@ -67,6 +67,14 @@ export interface RecordService extends RecordOperations {
   onChange(listener: (change: RecordChange) => void): () => void;
 }
 
+/** Acts as a superuser without a token: for the server's own writes (the CLI, confirmed mail links). */
+export function systemContext(): RecordContext {
+  const auth: AuthState = {
+    collectionId: '', collectionName: '_superusers', record: { id: '' }, sessionId: '', isSuperuser: true, token: '', refreshable: false,
+  };
+  return { auth, request: { auth: null, method: 'POST', context: 'default', query: {}, headers: {}, body: {} } };
+}
+
 /** Where operations run: the executor, how they open a transaction, and where their changes go. */
 interface WriteScope {
   readonly executor: Executor;
