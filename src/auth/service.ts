@@ -11,7 +11,7 @@ import { systemContext, type RecordJson, type RecordService, type StoredRecord }
 import type { createArgon2Hasher } from './passwords.js';
 import { formatDate } from '../core/time.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
-import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken } from './tokens.js';
+import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken, type ActionTokenType } from './tokens.js';
 
 export interface ClientInfo extends ReplyOptions {
   readonly ip: string;
@@ -52,6 +52,10 @@ export interface AuthService {
   requestVerification(collection: string, body: unknown): Promise<void>;
   /** Marks the record a verification token names as verified; 400 for a bad, expired or stale token. */
   confirmVerification(collection: string, body: unknown): Promise<void>;
+  /** Mails a password-reset link to the record with this email; answers alike whether or not one exists. */
+  requestPasswordReset(collection: string, body: unknown): Promise<void>;
+  /** Sets a new password from a reset token (ending every session); 400 for a bad token or password. */
+  confirmPasswordReset(collection: string, body: unknown): Promise<void>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
   authMethods(collection: string): AuthMethods;
 }
@@ -129,7 +133,9 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   // cache what it read (the change or revocation may have landed just after its reads).
   let generation = 0;
 
-  function authCollection(idOrName: string): Collection & { auth: NonNullable<Collection['auth']> } {
+  type AuthCollection = Collection & { auth: NonNullable<Collection['auth']> };
+
+  function authCollection(idOrName: string): AuthCollection {
     const collection = registry.get(idOrName);
     if (!collection || !isAuthCollection(collection)) throw new AppError('not_found', MISSING_AUTH_COLLECTION);
     return collection;
@@ -192,6 +198,32 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       throw new AppError('forbidden', 'The authorized record is not allowed to perform this action.');
     }
     return { recordId: caller.record.id, current: caller.sessionId };
+  }
+
+  const ACTIONS = {
+    verification: { token: 'verificationToken', template: 'verificationTemplate' },
+    passwordReset: { token: 'passwordResetToken', template: 'resetPasswordTemplate' },
+  } as const;
+
+  const actionKey = (collection: AuthCollection, record: StoredRecord, type: ActionTokenType): string =>
+    String(record.tokenKey ?? '') + secrets.open(collection.auth[ACTIONS[type].token].secret);
+
+  /** Mails the collection's template for `type` with a fresh token for `record`. */
+  async function mailActionLink(collection: AuthCollection, record: StoredRecord, type: ActionTokenType): Promise<void> {
+    const { duration } = collection.auth[ACTIONS[type].token];
+    const token = signActionToken(actionKey(collection, record, type), type, { id: record.id, collectionId: collection.id, email: String(record.email) }, duration);
+    const { subject, html } = renderTemplate(collection.auth[ACTIONS[type].template], { APP_NAME: app.name, APP_URL: app.url, TOKEN: token });
+    await mailer.send({ to: String(record.email), subject, html });
+  }
+
+  /** The record a mailed token names, if the token is good, current and still meant for its email; else a 400. */
+  async function recordOfActionToken(collection: AuthCollection, token: string, type: ActionTokenType): Promise<StoredRecord> {
+    const claims = peekActionClaims(token, type);
+    const record = claims && claims.collectionId === collection.id ? await records.findStored(collection, claims.id) : null;
+    if (!record || !verifyAuthToken(token, actionKey(collection, record, type)) || String(record.email).toLowerCase() !== claims!.email.toLowerCase()) {
+      throw new ValidationError(VALIDATION_FAILED, { token: fieldError('validation_invalid_token', 'Invalid or expired token.') });
+    }
+    return record;
   }
 
   function bodyOf(rawBody: unknown): Record<string, unknown> {
@@ -311,26 +343,34 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     },
     async requestVerification(idOrName, rawBody) {
       const collection = authCollection(idOrName);
-      const email = emailOf(rawBody);
-      const record = await records.findByField(collection, 'email', email, { ignoreCase: true });
+      const record = await records.findByField(collection, 'email', emailOf(rawBody), { ignoreCase: true });
       if (!record || record.verified === true) return;
-      const c = collection.auth.verificationToken;
-      const token = signActionToken(String(record.tokenKey ?? '') + secrets.open(c.secret), 'verification',
-        { id: record.id, collectionId: collection.id, email: String(record.email) }, c.duration);
-      const { subject, html } = renderTemplate(collection.auth.verificationTemplate, { APP_NAME: app.name, APP_URL: app.url, TOKEN: token });
-      await mailer.send({ to: String(record.email), subject, html });
+      await mailActionLink(collection, record, 'verification');
     },
     async confirmVerification(idOrName, rawBody) {
       const collection = authCollection(idOrName);
-      const token = tokenOf(rawBody);
-      const claims = peekActionClaims(token, 'verification');
-      const record = claims && claims.collectionId === collection.id ? await records.findStored(collection, claims.id) : null;
-      const key = record ? String(record.tokenKey ?? '') + secrets.open(collection.auth.verificationToken.secret) : '';
-      if (!record || !verifyAuthToken(token, key) || String(record.email).toLowerCase() !== claims!.email.toLowerCase()) {
-        throw new ValidationError(VALIDATION_FAILED, { token: fieldError('validation_invalid_token', 'Invalid or expired token.') });
-      }
+      const record = await recordOfActionToken(collection, tokenOf(rawBody), 'verification');
       if (record.verified === true) return;
       await records.update(collection.id, record.id, { verified: true }, systemContext());
+    },
+    async requestPasswordReset(idOrName, rawBody) {
+      const collection = authCollection(idOrName);
+      const record = await records.findByField(collection, 'email', emailOf(rawBody), { ignoreCase: true });
+      if (!record) return;
+      await mailActionLink(collection, record, 'passwordReset');
+    },
+    async confirmPasswordReset(idOrName, rawBody) {
+      const collection = authCollection(idOrName);
+      const body = bodyOf(rawBody);
+      if (typeof body.password !== 'string' || body.password === '') {
+        throw new ValidationError(VALIDATION_FAILED, { password: fieldError('validation_required', 'Cannot be blank.') });
+      }
+      const record = await recordOfActionToken(collection, tokenOf(rawBody), 'passwordReset');
+      // The records service checks the password rules and rotates the tokenKey, which ends every
+      // session and makes this link useless. Opening the mailed link proved the email, as in PocketBase.
+      await records.update(collection.id, record.id, {
+        password: body.password, passwordConfirm: body.passwordConfirm, ...(record.verified === true ? {} : { verified: true }),
+      }, systemContext());
     },
     async listSessions(idOrName, caller, query) {
       const collection = authCollection(idOrName);
