@@ -67,6 +67,16 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
     return reply.code(204).send();
   });
 
+  app.post<{ Params: Params }>('/collections/:collection/request-email-change', { schema: { params } }, async (req, reply) => {
+    await auth.requestEmailChange(req.params.collection, req.auth, req.body);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: Params }>('/collections/:collection/confirm-email-change', { schema: { params } }, async (req, reply) => {
+    await auth.confirmEmailChange(req.params.collection, req.body);
+    return reply.code(204).send();
+  });
+
   // Sessions (Mainspring's addition, CONTRACT.md): the caller's own, or a record's for superusers.
   app.get<{ Params: Params }>('/collections/:collection/sessions', { schema: { params } }, (req) =>
     auth.listSessions(req.params.collection, req.auth, {

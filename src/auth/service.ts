@@ -56,6 +56,10 @@ export interface AuthService {
   requestPasswordReset(collection: string, body: unknown): Promise<void>;
   /** Sets a new password from a reset token (ending every session); 400 for a bad token or password. */
   confirmPasswordReset(collection: string, body: unknown): Promise<void>;
+  /** Mails a confirmation link to the caller's new address; 400 when it is malformed or taken. */
+  requestEmailChange(collection: string, caller: AuthState | null, body: unknown): Promise<void>;
+  /** Moves the record to the new address from an email-change token and its current password. */
+  confirmEmailChange(collection: string, body: unknown): Promise<void>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
   authMethods(collection: string): AuthMethods;
 }
@@ -203,17 +207,19 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   const ACTIONS = {
     verification: { token: 'verificationToken', template: 'verificationTemplate' },
     passwordReset: { token: 'passwordResetToken', template: 'resetPasswordTemplate' },
+    emailChange: { token: 'emailChangeToken', template: 'confirmEmailChangeTemplate' },
   } as const;
 
   const actionKey = (collection: AuthCollection, record: StoredRecord, type: ActionTokenType): string =>
     String(record.tokenKey ?? '') + secrets.open(collection.auth[ACTIONS[type].token].secret);
 
-  /** Mails the collection's template for `type` with a fresh token for `record`. */
-  async function mailActionLink(collection: AuthCollection, record: StoredRecord, type: ActionTokenType): Promise<void> {
+  /** Mails the collection's template for `type` with a fresh token for `record` (to `newEmail` for an email change). */
+  async function mailActionLink(collection: AuthCollection, record: StoredRecord, type: ActionTokenType, newEmail?: string): Promise<void> {
     const { duration } = collection.auth[ACTIONS[type].token];
-    const token = signActionToken(actionKey(collection, record, type), type, { id: record.id, collectionId: collection.id, email: String(record.email) }, duration);
+    const claims = { id: record.id, collectionId: collection.id, email: String(record.email), ...(newEmail === undefined ? {} : { newEmail }) };
+    const token = signActionToken(actionKey(collection, record, type), type, claims, duration);
     const { subject, html } = renderTemplate(collection.auth[ACTIONS[type].template], { APP_NAME: app.name, APP_URL: app.url, TOKEN: token });
-    await mailer.send({ to: String(record.email), subject, html });
+    await mailer.send({ to: newEmail ?? String(record.email), subject, html });
   }
 
   /** The record a mailed token names, if the token is good, current and still meant for its email; else a 400. */
@@ -231,10 +237,10 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   }
 
   /** The `email` of a request body; 400 with PocketBase's field codes when missing or malformed. */
-  function emailOf(rawBody: unknown): string {
-    const email = bodyOf(rawBody).email;
-    if (typeof email !== 'string' || email.trim() === '') throw new ValidationError(VALIDATION_FAILED, { email: fieldError('validation_required', 'Cannot be blank.') });
-    if (email.length > 255 || !EMAIL_SHAPE.test(email)) throw new ValidationError(VALIDATION_FAILED, { email: fieldError('validation_is_email', 'Must be a valid email address.') });
+  function emailOf(rawBody: unknown, name = 'email'): string {
+    const email = bodyOf(rawBody)[name];
+    if (typeof email !== 'string' || email.trim() === '') throw new ValidationError(VALIDATION_FAILED, { [name]: fieldError('validation_required', 'Cannot be blank.') });
+    if (email.length > 255 || !EMAIL_SHAPE.test(email)) throw new ValidationError(VALIDATION_FAILED, { [name]: fieldError('validation_is_email', 'Must be a valid email address.') });
     return email;
   }
 
@@ -371,6 +377,31 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       await records.update(collection.id, record.id, {
         password: body.password, passwordConfirm: body.passwordConfirm, ...(record.verified === true ? {} : { verified: true }),
       }, systemContext());
+    },
+    async requestEmailChange(idOrName, caller, rawBody) {
+      const collection = authCollection(idOrName);
+      if (!caller) throw new AppError('unauthorized', NEEDS_AUTH);
+      if (caller.collectionId !== collection.id) throw new AppError('forbidden', 'The authorized record is not allowed to perform this action.');
+      const newEmail = emailOf(rawBody, 'newEmail');
+      const taken = await records.findByField(collection, 'email', newEmail, { ignoreCase: true });
+      if (taken) throw new ValidationError(VALIDATION_FAILED, { newEmail: fieldError('validation_email_exists', 'The email is already in use.') });
+      const record = await records.findStored(collection, caller.record.id);
+      if (!record) throw new AppError('unauthorized', NEEDS_AUTH);
+      await mailActionLink(collection, record, 'emailChange', newEmail);
+    },
+    async confirmEmailChange(idOrName, rawBody) {
+      const collection = authCollection(idOrName);
+      const body = bodyOf(rawBody);
+      const password = typeof body.password === 'string' ? body.password : '';
+      if (password === '') throw new ValidationError(VALIDATION_FAILED, { password: fieldError('validation_required', 'Cannot be blank.') });
+      const token = tokenOf(rawBody);
+      const record = await recordOfActionToken(collection, token, 'emailChange');
+      if (!(await passwords.verify(String(record.password), password))) {
+        throw new ValidationError(VALIDATION_FAILED, { password: fieldError('validation_invalid_password', 'Missing or invalid auth record password.') });
+      }
+      const newEmail = peekActionClaims(token, 'emailChange')!.newEmail!;
+      // A new email rotates the tokenKey: every session ends and the link is spent. Opening it proved the address.
+      await records.update(collection.id, record.id, { email: newEmail, verified: true }, systemContext());
     },
     async listSessions(idOrName, caller, query) {
       const collection = authCollection(idOrName);

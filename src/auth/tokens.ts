@@ -45,13 +45,15 @@ export function verifyAuthToken(token: string, key: string): boolean {
 }
 
 /** The single-use action tokens PocketBase mails: stateless, made useless by the change they confirm. */
-export type ActionTokenType = 'verification' | 'passwordReset';
+export type ActionTokenType = 'verification' | 'passwordReset' | 'emailChange';
 
 export interface ActionClaims {
   readonly id: string;
   readonly collectionId: string;
   readonly type: ActionTokenType;
   readonly email: string;
+  /** emailChange: the address being confirmed. */
+  readonly newEmail?: string;
   readonly exp: number;
 }
 
@@ -67,11 +69,12 @@ export function peekActionClaims(token: string, type: ActionTokenType): ActionCl
   const p = payload as Partial<ActionClaims> | null;
   if (!p || typeof p !== 'object' || p.type !== type) return null;
   if (typeof p.id !== 'string' || typeof p.collectionId !== 'string' || typeof p.email !== 'string' || typeof p.exp !== 'number') return null;
-  return { id: p.id, collectionId: p.collectionId, type, email: p.email, exp: p.exp };
+  if (type === 'emailChange' && typeof p.newEmail !== 'string') return null;
+  return { id: p.id, collectionId: p.collectionId, type, email: p.email, ...(type === 'emailChange' ? { newEmail: p.newEmail } : {}), exp: p.exp };
 }
 
 export function signActionToken(key: string, type: ActionTokenType, claims: Omit<ActionClaims, 'type' | 'exp'>, durationSeconds: number): string {
   const sign = createSigner({ key, algorithm: 'HS256', noTimestamp: true });
   const exp = Math.floor(Date.now() / 1000) + durationSeconds;
-  return sign({ id: claims.id, collectionId: claims.collectionId, type, email: claims.email, exp });
+  return sign({ id: claims.id, collectionId: claims.collectionId, type, email: claims.email, ...(claims.newEmail === undefined ? {} : { newEmail: claims.newEmail }), exp });
 }
