@@ -77,6 +77,14 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
     return reply.code(204).send();
   });
 
+  app.post<{ Params: Params & { id: string } }>('/collections/:collection/impersonate/:id', async (req) =>
+    auth.impersonate(req.params.collection, req.auth, req.params.id, req.body, {
+      ip: req.ip,
+      userAgent: String(req.headers['user-agent'] ?? ''),
+      request: requestInfo(req),
+      expand: expandOf(req),
+    }));
+
   // Sessions (Mainspring's addition, CONTRACT.md): the caller's own, or a record's for superusers.
   app.get<{ Params: Params }>('/collections/:collection/sessions', { schema: { params } }, (req) =>
     auth.listSessions(req.params.collection, req.auth, {

@@ -60,6 +60,8 @@ export interface AuthService {
   requestEmailChange(collection: string, caller: AuthState | null, body: unknown): Promise<void>;
   /** Moves the record to the new address from an email-change token and its current password. */
   confirmEmailChange(collection: string, body: unknown): Promise<void>;
+  /** A superuser signs in as `recordId`: a non-refreshable token for a session of `duration` seconds (0: the collection's). */
+  impersonate(collection: string, caller: AuthState | null, recordId: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
   authMethods(collection: string): AuthMethods;
 }
@@ -402,6 +404,24 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       const newEmail = peekActionClaims(token, 'emailChange')!.newEmail!;
       // A new email rotates the tokenKey: every session ends and the link is spent. Opening it proved the address.
       await records.update(collection.id, record.id, { email: newEmail, verified: true }, systemContext());
+    },
+    async impersonate(idOrName, caller, recordId, rawBody, client) {
+      if (!caller) throw new AppError('unauthorized', NEEDS_AUTH);
+      if (!caller.isSuperuser) throw new AppError('forbidden', 'Only superusers can perform this action.');
+      const collection = authCollection(idOrName);
+      const duration = bodyOf(rawBody).duration ?? 0;
+      if (typeof duration !== 'number' || !Number.isSafeInteger(duration) || duration < 0) {
+        throw new ValidationError(VALIDATION_FAILED, { duration: fieldError('validation_min_greater_equal_than_required', 'Must be no less than 0.') });
+      }
+      const record = await records.findStored(collection, recordId);
+      if (!record) throw new AppError('not_found');
+      const seconds = duration > 0 ? duration : collection.auth.authToken.duration;
+      // Its own session, ending with the token: listed and revocable like any other.
+      const session = await sessions.create({
+        collectionId: collection.id, recordId: record.id, userAgent: client.userAgent, ip: client.ip, refreshable: false, maxAgeSeconds: seconds,
+      });
+      const token = signAuthToken(signingKey(collection, record), { id: record.id, collectionId: collection.id, refreshable: false, sid: session.id }, seconds);
+      return reply(collection, record, token, client);
     },
     async listSessions(idOrName, caller, query) {
       const collection = authCollection(idOrName);
