@@ -2,7 +2,7 @@
 // registers one plugin per capability. The only place that wires adapters to ports.
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { authHook, authRoutes, createArgon2Hasher, createAuthService, createSessionStore, type AuthService } from './auth/index.js';
+import { authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createSessionStore, type AuthService } from './auth/index.js';
 import {
   collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
   type CollectionRegistry, type CollectionService,
@@ -51,8 +51,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const sessions = createSessionStore(database);
     const mail = createDevCatcher(config.dir, 'Mainspring <no-reply@localhost>');
     const appUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, app: { name: 'Mainspring', url: appUrl } });
-    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry)];
+    const authLog = createAuthLog(database);
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, app: { name: 'Mainspring', url: appUrl } });
+    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);
@@ -66,7 +67,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(collectionRoutes, { prefix: '/api', collections });
     await server.register(recordRoutes, { prefix: '/api', records });
     await server.register(batchRoutes, { prefix: '/api', records });
-    await server.register(authRoutes, { prefix: '/api', auth });
+    await server.register(authRoutes, { prefix: '/api', auth, authLog });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(dashboardRoutes);
 

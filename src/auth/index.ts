@@ -1,5 +1,7 @@
 // Auth: password hashing, sessions, tokens and the sign-in routes.
-export type { AuthMethods, AuthReply, AuthService, AuthServiceDeps, ClientInfo } from './service.js';
+export type { AuthMethods, AuthReply, AuthService, AuthServiceDeps, ClientInfo, Peer } from './service.js';
+/** The auth log: every sign-in, failure, refresh, sign-out and credential change. */
+export { authLogMigration, createAuthLog, type AuthEvent, type AuthLog, type AuthLogEntry } from './auth-log.js';
 /** Password sign-in, refresh and the per-request token check. */
 export { createAuthService } from './service.js';
 /** Argon2id, with input capped before hashing. */

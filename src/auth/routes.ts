@@ -1,8 +1,9 @@
 // HTTP shapes of the sign-in routes on any auth collection (API.md §6).
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { requestInfo } from '../http/index.js';
+import { requestInfo, requireSuperuser } from '../http/index.js';
 import { parseListParams } from '../query/index.js';
-import type { AuthService } from './service.js';
+import type { AuthLog } from './auth-log.js';
+import type { AuthService, Peer } from './service.js';
 
 type Params = { collection: string };
 const params = {
@@ -26,17 +27,20 @@ function expandOf(req: FastifyRequest): string | undefined {
   return typeof first === 'string' ? first : undefined;
 }
 
+function peerOf(req: FastifyRequest): Peer {
+  return { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '') };
+}
+
 function recordOf(req: FastifyRequest): string | undefined {
   const raw = (req.query as { record?: unknown } | undefined)?.record;
   const first: unknown = Array.isArray(raw) ? raw[0] : raw;
   return typeof first === 'string' && first !== '' ? first : undefined;
 }
 
-export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app, { auth }) => {
+export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLog }> = async (app, { auth, authLog }) => {
   app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params, body: passwordBody } }, (req) =>
     auth.authWithPassword(req.params.collection, req.body, {
-      ip: req.ip,
-      userAgent: String(req.headers['user-agent'] ?? ''),
+      ...peerOf(req),
       request: requestInfo(req, 'password'),
       expand: expandOf(req),
     }));
@@ -45,7 +49,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
     auth.authMethods(req.params.collection));
 
   app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req) =>
-    auth.authRefresh(req.params.collection, req.auth, { request: requestInfo(req), expand: expandOf(req) }));
+    auth.authRefresh(req.params.collection, req.auth, { ...peerOf(req), request: requestInfo(req), expand: expandOf(req) }));
 
   app.post<{ Params: Params }>('/collections/:collection/request-verification', { schema: { params } }, async (req, reply) => {
     await auth.requestVerification(req.params.collection, req.body);
@@ -63,7 +67,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
   });
 
   app.post<{ Params: Params }>('/collections/:collection/confirm-password-reset', { schema: { params } }, async (req, reply) => {
-    await auth.confirmPasswordReset(req.params.collection, req.body);
+    await auth.confirmPasswordReset(req.params.collection, req.body, peerOf(req));
     return reply.code(204).send();
   });
 
@@ -73,17 +77,22 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
   });
 
   app.post<{ Params: Params }>('/collections/:collection/confirm-email-change', { schema: { params } }, async (req, reply) => {
-    await auth.confirmEmailChange(req.params.collection, req.body);
+    await auth.confirmEmailChange(req.params.collection, req.body, peerOf(req));
     return reply.code(204).send();
   });
 
   app.post<{ Params: Params & { id: string } }>('/collections/:collection/impersonate/:id', async (req) =>
     auth.impersonate(req.params.collection, req.auth, req.params.id, req.body, {
-      ip: req.ip,
-      userAgent: String(req.headers['user-agent'] ?? ''),
+      ...peerOf(req),
       request: requestInfo(req),
       expand: expandOf(req),
     }));
+
+  // The auth log (Mainspring's addition, CONTRACT.md): superusers only.
+  app.get('/auth-log', async (req) => {
+    requireSuperuser(req);
+    return authLog.page(parseListParams(req.query as Record<string, unknown>), requestInfo(req));
+  });
 
   // Sessions (Mainspring's addition, CONTRACT.md): the caller's own, or a record's for superusers.
   app.get<{ Params: Params }>('/collections/:collection/sessions', { schema: { params } }, (req) =>
@@ -94,12 +103,12 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService }> = async (app,
     }));
 
   app.delete<{ Params: Params & { id: string } }>('/collections/:collection/sessions/:id', async (req, reply) => {
-    await auth.revokeSessionOf(req.params.collection, req.auth, req.params.id);
+    await auth.revokeSessionOf(req.params.collection, req.auth, req.params.id, peerOf(req));
     return reply.code(204).send();
   });
 
   app.delete<{ Params: Params }>('/collections/:collection/sessions', { schema: { params } }, async (req, reply) => {
-    await auth.revokeOtherSessions(req.params.collection, req.auth, recordOf(req));
+    await auth.revokeOtherSessions(req.params.collection, req.auth, recordOf(req), peerOf(req));
     return reply.code(204).send();
   });
 };

@@ -10,13 +10,17 @@ import { renderTemplate, type Mailer } from '../mail/index.js';
 import { systemContext, type RecordJson, type RecordService, type StoredRecord } from '../records/index.js';
 import type { createArgon2Hasher } from './passwords.js';
 import { formatDate } from '../core/time.js';
+import type { AuthEvent, AuthLog } from './auth-log.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken, type ActionTokenType } from './tokens.js';
 
-export interface ClientInfo extends ReplyOptions {
+/** Where a request comes from, for sessions and the auth log. */
+export interface Peer {
   readonly ip: string;
   readonly userAgent: string;
 }
+
+export interface ClientInfo extends ReplyOptions, Peer {}
 
 /** What shapes an auth reply's record: the request (for rules) and the `expand` parameter. */
 export interface ReplyOptions {
@@ -35,7 +39,7 @@ export interface AuthService {
   /** The caller of a token verified earlier and still valid, without I/O; undefined when not known. */
   authenticateCached(token: string): AuthState | undefined;
   authWithPassword(collection: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
-  authRefresh(collection: string, caller: AuthState | null, options: ReplyOptions): Promise<AuthReply>;
+  authRefresh(collection: string, caller: AuthState | null, options: ClientInfo): Promise<AuthReply>;
   /** Signs in a record directly (the CLI and tests): a new session and its token. */
   issueToken(collection: Collection, record: StoredRecord, client: Omit<ClientInfo, 'request'>): Promise<string>;
   /** Drops every cached token of a record (after a change or a revocation). */
@@ -45,9 +49,9 @@ export interface AuthService {
   /** A page of the caller's sessions on collection `c` (superusers: those of `recordId`). */
   listSessions(collection: string, caller: AuthState | null, query: SessionQuery): Promise<ListResult<SessionJson>>;
   /** Ends one of the caller's sessions (superusers: any of the collection's); 404 when not theirs. */
-  revokeSessionOf(collection: string, caller: AuthState | null, sessionId: string): Promise<void>;
+  revokeSessionOf(collection: string, caller: AuthState | null, sessionId: string, client: Peer): Promise<void>;
   /** Ends every session of the caller but the current one (superusers: every session of `recordId`). */
-  revokeOtherSessions(collection: string, caller: AuthState | null, recordId: string | undefined): Promise<void>;
+  revokeOtherSessions(collection: string, caller: AuthState | null, recordId: string | undefined, client: Peer): Promise<void>;
   /** Mails a verification link to an unverified record with this email; answers alike whether or not one exists. */
   requestVerification(collection: string, body: unknown): Promise<void>;
   /** Marks the record a verification token names as verified; 400 for a bad, expired or stale token. */
@@ -55,11 +59,11 @@ export interface AuthService {
   /** Mails a password-reset link to the record with this email; answers alike whether or not one exists. */
   requestPasswordReset(collection: string, body: unknown): Promise<void>;
   /** Sets a new password from a reset token (ending every session); 400 for a bad token or password. */
-  confirmPasswordReset(collection: string, body: unknown): Promise<void>;
+  confirmPasswordReset(collection: string, body: unknown, client: Peer): Promise<void>;
   /** Mails a confirmation link to the caller's new address; 400 when it is malformed or taken. */
   requestEmailChange(collection: string, caller: AuthState | null, body: unknown): Promise<void>;
   /** Moves the record to the new address from an email-change token and its current password. */
-  confirmEmailChange(collection: string, body: unknown): Promise<void>;
+  confirmEmailChange(collection: string, body: unknown, client: Peer): Promise<void>;
   /** A superuser signs in as `recordId`: a non-refreshable token for a session of `duration` seconds (0: the collection's). */
   impersonate(collection: string, caller: AuthState | null, recordId: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
@@ -105,6 +109,7 @@ export interface AuthServiceDeps {
   readonly secrets: SecretBox;
   readonly passwords: ReturnType<typeof createArgon2Hasher>;
   readonly mailer: Mailer;
+  readonly authLog: AuthLog;
   /** `{APP_NAME}` and `{APP_URL}` in mail templates. */
   readonly app: { readonly name: string; readonly url: string };
 }
@@ -133,7 +138,14 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, app }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, app }: AuthServiceDeps): AuthService {
+  /** One auth log line for `record` (or for an identity that matched none). */
+  const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
+    authLog.record({
+      collectionId: collection.id, recordId: record?.id ?? '', identity: identity ?? String(record?.email ?? ''),
+      event, outcome, ip: client.ip, userAgent: client.userAgent,
+    });
+
   const cache = new LRUCache<string, CachedAuth>({ max: 10_000, ttl: CACHE_TTL_MS });
   // Bumped by every drop from the cache: a lookup that read the database before a drop must not
   // cache what it read (the change or revocation may have landed just after its reads).
@@ -367,7 +379,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (!record) return;
       await mailActionLink(collection, record, 'passwordReset');
     },
-    async confirmPasswordReset(idOrName, rawBody) {
+    async confirmPasswordReset(idOrName, rawBody, client) {
       const collection = authCollection(idOrName);
       const body = bodyOf(rawBody);
       if (typeof body.password !== 'string' || body.password === '') {
@@ -379,6 +391,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       await records.update(collection.id, record.id, {
         password: body.password, passwordConfirm: body.passwordConfirm, ...(record.verified === true ? {} : { verified: true }),
       }, systemContext());
+      await logEvent(collection, 'password_change', 'success', client, record);
     },
     async requestEmailChange(idOrName, caller, rawBody) {
       const collection = authCollection(idOrName);
@@ -391,7 +404,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (!record) throw new AppError('unauthorized', NEEDS_AUTH);
       await mailActionLink(collection, record, 'emailChange', newEmail);
     },
-    async confirmEmailChange(idOrName, rawBody) {
+    async confirmEmailChange(idOrName, rawBody, client) {
       const collection = authCollection(idOrName);
       const body = bodyOf(rawBody);
       const password = typeof body.password === 'string' ? body.password : '';
@@ -404,6 +417,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       const newEmail = peekActionClaims(token, 'emailChange')!.newEmail!;
       // A new email rotates the tokenKey: every session ends and the link is spent. Opening it proved the address.
       await records.update(collection.id, record.id, { email: newEmail, verified: true }, systemContext());
+      await logEvent(collection, 'email_change', 'success', client, record, newEmail);
     },
     async impersonate(idOrName, caller, recordId, rawBody, client) {
       if (!caller) throw new AppError('unauthorized', NEEDS_AUTH);
@@ -421,6 +435,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         collectionId: collection.id, recordId: record.id, userAgent: client.userAgent, ip: client.ip, refreshable: false, maxAgeSeconds: seconds,
       });
       const token = signAuthToken(signingKey(collection, record), { id: record.id, collectionId: collection.id, refreshable: false, sid: session.id }, seconds);
+      await logEvent(collection, 'impersonate', 'success', client, record);
       return reply(collection, record, token, client);
     },
     async listSessions(idOrName, caller, query) {
@@ -429,7 +444,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       const page = await sessions.page(collection.id, owner.recordId, query.params, query.request);
       return { ...page, items: page.items.map((s) => sessionJson(s, owner.current)) };
     },
-    async revokeSessionOf(idOrName, caller, sessionId) {
+    async revokeSessionOf(idOrName, caller, sessionId, client) {
       const collection = authCollection(idOrName);
       const session = await sessions.get(sessionId);
       const mayEnd = session !== null && session.collectionId === collection.id &&
@@ -438,12 +453,14 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (!mayEnd) throw new AppError('not_found');
       await sessions.revoke(sessionId);
       forgetWhere((state) => state.sessionId === sessionId);
+      await logEvent(collection, 'signout', 'success', client, { id: session!.recordId }, '');
     },
-    async revokeOtherSessions(idOrName, caller, recordId) {
+    async revokeOtherSessions(idOrName, caller, recordId, client) {
       const collection = authCollection(idOrName);
       const owner = sessionOwner(collection, caller, recordId);
       const ended = new Set(await sessions.revokeAllBut(collection.id, owner.recordId, owner.current ?? ''));
       if (ended.size) forgetWhere((state) => ended.has(state.sessionId));
+      await logEvent(collection, 'signout', 'success', client, { id: owner.recordId }, '');
     },
     async authWithPassword(idOrName, rawBody, client) {
       const collection = authCollection(idOrName);
@@ -463,12 +480,21 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       const record = await findByIdentity(collection, identity.slice(0, 255), identityField);
       if (!record) {
         await passwords.dummyVerify(password);
+        await logEvent(collection, 'signin_failed', 'failure', client, null, identity);
         throw new AppError('bad_request', FAILED);
       }
-      if (!(await passwords.verify(String(record.password ?? ''), password))) throw new AppError('bad_request', FAILED);
-      if (!(await records.matchesRule(collection, 'authRule', record.id, client.request))) throw new AppError('forbidden', AUTH_RULE_FAILED);
-      // TODO(#6): MFA, auth alerts, the auth log and rate limits.
-      return reply(collection, record, await issueToken(collection, record, client), client);
+      if (!(await passwords.verify(String(record.password ?? ''), password))) {
+        await logEvent(collection, 'signin_failed', 'failure', client, record, identity);
+        throw new AppError('bad_request', FAILED);
+      }
+      if (!(await records.matchesRule(collection, 'authRule', record.id, client.request))) {
+        await logEvent(collection, 'signin_failed', 'failure', client, record, identity);
+        throw new AppError('forbidden', AUTH_RULE_FAILED);
+      }
+      // TODO(#6): MFA, auth alerts and rate limits.
+      const token = await issueToken(collection, record, client);
+      await logEvent(collection, 'signin', 'success', client, record, identity);
+      return reply(collection, record, token, client);
     },
     async authRefresh(idOrName, caller, options) {
       const collection = authCollection(idOrName);
@@ -482,6 +508,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       }
       if (!caller.refreshable) return reply(collection, record, caller.token, options);
       const token = signAuthToken(signingKey(collection, record), { id: record.id, collectionId: collection.id, refreshable: true, sid: caller.sessionId }, collection.auth.authToken.duration);
+      await logEvent(collection, 'refresh', 'success', options, record);
       return reply(collection, record, token, options);
     },
   };
