@@ -2,6 +2,7 @@ import PocketBase from 'pocketbase';
 // Auth tokens over plain HTTP (API.md §2, §6): the JWT's claims and lifetime, every unusable token
 // acting as a guest, refresh, revocation (password change, delete, session removal, new secret)
 // and the auth-with-password errors.
+import { createHmac } from 'node:crypto';
 import { createSigner, type Algorithm } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/core/secret-box.js';
@@ -107,6 +108,7 @@ for (const engine of availableEngines()) {
         'flipped signature byte',
         'alg none',
         'HS512 with the real key',
+        'RS256 header over an HMAC signature with the real key',
         'HS256 with a wrong key',
         'HS256 with only the collection secret',
         'expired (real key)',
@@ -131,6 +133,9 @@ for (const engine of availableEngines()) {
         bad['flipped signature byte'] = `${header}.${su.split('.')[1]}.${flipped}`;
         bad['alg none'] = `${b64({ alg: 'none', typ: 'JWT' })}.${b64(real)}.`;
         bad['HS512 with the real key'] = sign(key, real, 'HS512');
+        // Algorithm confusion: a header naming an asymmetric algorithm, signed with the HMAC key.
+        const rsHead = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(real)}`;
+        bad['RS256 header over an HMAC signature with the real key'] = `${rsHead}.${createHmac('sha256', key).update(rsHead).digest('base64url')}`;
         bad['HS256 with a wrong key'] = sign('wrong-key-wrong-key-wrong-key-wrong-key', real);
         bad['HS256 with only the collection secret'] = sign(createSecretBox(t.app.config.secret).open(superusers.auth!.authToken.secret), real);
         bad['expired (real key)'] = sign(key, { ...real, exp: nowSeconds() - 5 });
