@@ -2,7 +2,9 @@
 // registers one plugin per capability. The only place that wires adapters to ports.
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createSessionStore, type AuthService } from './auth/index.js';
+import {
+  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createOtpStore, createSessionStore, otpsMigration, type AuthService,
+} from './auth/index.js';
 import {
   collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
   type CollectionRegistry, type CollectionService,
@@ -52,8 +54,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const mail = createDevCatcher(config.dir, 'Mainspring <no-reply@localhost>');
     const appUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     const authLog = createAuthLog(database);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, app: { name: 'Mainspring', url: appUrl } });
-    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration];
+    const otps = createOtpStore(database);
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, app: { name: 'Mainspring', url: appUrl } });
+    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);

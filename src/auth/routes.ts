@@ -88,6 +88,12 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLo
       expand: expandOf(req),
     }));
 
+  app.post<{ Params: Params }>('/collections/:collection/request-otp', { schema: { params } }, (req) =>
+    auth.requestOtp(req.params.collection, req.body));
+
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-otp', { schema: { params } }, (req) =>
+    auth.authWithOtp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'otp'), expand: expandOf(req) }));
+
   // The auth log (Mainspring's addition, CONTRACT.md): superusers only.
   app.get('/auth-log', async (req) => {
     requireSuperuser(req);
