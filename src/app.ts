@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import {
-  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createOtpStore, createSessionStore, otpsMigration, type AuthService,
+  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOtpStore, createSessionStore, mfasMigration, otpsMigration, type AuthService,
 } from './auth/index.js';
 import {
   collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
@@ -55,8 +55,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const appUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     const authLog = createAuthLog(database);
     const otps = createOtpStore(database);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, app: { name: 'Mainspring', url: appUrl } });
-    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration];
+    const mfas = createMfaStore(database);
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, app: { name: 'Mainspring', url: appUrl } });
+    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);

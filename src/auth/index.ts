@@ -7,6 +7,8 @@ export { createAuthService } from './service.js';
 /** Argon2id, with input capped before hashing. */
 export { createArgon2Hasher, MAX_PASSWORD_BYTES } from './passwords.js';
 export { createSessionStore, type Session, type SessionStore } from './sessions.js';
+/** MFA sessions between a first and a second factor. */
+export { createMfaStore, mfasMigration, type MfaStore } from './mfas.js';
 /** One-time codes for OTP sign-in. */
 export { createOtpStore, otpsMigration, MAX_OTP_ATTEMPTS, type OtpStore } from './otps.js';
 /** Sets `request.auth` from the Authorization header on every request. */

@@ -3,7 +3,7 @@
 import { LRUCache } from 'lru-cache';
 import { isAuthCollection, SUPERUSERS_ID, type Collection, type CollectionRegistry } from '../collections/index.js';
 import type { AuthState } from '../core/auth-state.js';
-import { AppError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
+import { AppError, MfaRequiredError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { ListParams, ListResult, RequestInfo } from '../query/index.js';
 import { renderTemplate, type Mailer } from '../mail/index.js';
@@ -12,6 +12,7 @@ import { systemContext, type RecordJson, type RecordService, type StoredRecord }
 import type { createArgon2Hasher } from './passwords.js';
 import { formatDate } from '../core/time.js';
 import type { AuthEvent, AuthLog } from './auth-log.js';
+import type { MfaStore } from './mfas.js';
 import { newOtpCode, type OtpStore } from './otps.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken, type ActionTokenType } from './tokens.js';
@@ -117,6 +118,7 @@ export interface AuthServiceDeps {
   readonly mailer: Mailer;
   readonly authLog: AuthLog;
   readonly otps: OtpStore;
+  readonly mfas: MfaStore;
   /** `{APP_NAME}` and `{APP_URL}` in mail templates. */
   readonly app: { readonly name: string; readonly url: string };
 }
@@ -145,7 +147,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, otps, app }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, otps, mfas, app }: AuthServiceDeps): AuthService {
   /** One auth log line for `record` (or for an identity that matched none). */
   const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
     authLog.record({
@@ -251,6 +253,28 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       throw new ValidationError(VALIDATION_FAILED, { token: fieldError('validation_invalid_token', 'Invalid or expired token.') });
     }
     return record;
+  }
+
+  /**
+   * With `mfa.enabled`, a first factor only opens an MFA session (401 with its id); a second,
+   * different factor sent with that `mfaId` in time completes the sign-in. Without it, nothing to do.
+   * The SDK sends `mfaId` as a query parameter, a plain client in the body: both count, as in PocketBase.
+   */
+  async function secondFactorGate(collection: AuthCollection, record: StoredRecord, method: string, rawMfaId: unknown, client: Peer): Promise<void> {
+    if (!collection.auth.mfa.enabled) return;
+    const mfaId = typeof rawMfaId === 'string' ? rawMfaId : '';
+    if (mfaId === '') {
+      const mfa = await mfas.create({ collectionId: collection.id, recordId: record.id, method });
+      await logEvent(collection, 'mfa', 'success', client, record, method);
+      throw new MfaRequiredError(mfa.id);
+    }
+    const mfa = mfaId.length <= 64 ? await mfas.get(mfaId) : null;
+    const expired = mfa !== null && Date.parse(mfa.created.replace(' ', 'T')) + collection.auth.mfa.duration * 1000 <= Date.now();
+    if (!mfa || mfa.collectionId !== collection.id || mfa.recordId !== record.id || mfa.method === method || expired) {
+      await logEvent(collection, 'mfa', 'failure', client, record, method);
+      throw new ValidationError(VALIDATION_FAILED, { mfaId: fieldError('validation_invalid_mfa', 'Invalid or expired MFA session.') });
+    }
+    await mfas.remove(mfa.id);
   }
 
   function bodyOf(rawBody: unknown): Record<string, unknown> {
@@ -489,6 +513,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         await logEvent(collection, 'otp', 'failure', client, record, otp.sentTo);
         throw new AppError('forbidden', AUTH_RULE_FAILED);
       }
+      await secondFactorGate(collection, record, 'otp', body.mfaId ?? client.request.query.mfaId, client);
       // The code reached the record's inbox: its email is proven, as PocketBase marks it.
       let signedIn = record;
       if (record.verified !== true && otp.sentTo.toLowerCase() === String(record.email).toLowerCase()) {
@@ -552,7 +577,8 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         await logEvent(collection, 'signin_failed', 'failure', client, record, identity);
         throw new AppError('forbidden', AUTH_RULE_FAILED);
       }
-      // TODO(#6): MFA, auth alerts and rate limits.
+      await secondFactorGate(collection, record, 'password', body.mfaId ?? client.request.query.mfaId, client);
+      // TODO(#6): auth alerts and rate limits.
       const token = await issueToken(collection, record, client);
       await logEvent(collection, 'signin', 'success', client, record, identity);
       return reply(collection, record, token, client);

@@ -65,6 +65,14 @@ export class AppError extends Error {
   }
 }
 
+/** A first factor succeeded and a second is required: 401 with the `mfaId` to send along (PocketBase's MFA). */
+export class MfaRequiredError extends AppError {
+  constructor(readonly mfaId: string) {
+    super('unauthorized', 'Please complete the second authentication factor.');
+    this.name = 'MfaRequiredError';
+  }
+}
+
 /** A 400 whose `data` names the fields that failed. */
 export class ValidationError extends AppError {
   constructor(message: string, data: FieldErrors, options?: ErrorOptions) {
@@ -73,14 +81,15 @@ export class ValidationError extends AppError {
   }
 }
 
-export type ErrorBody = { status: number; message: string; data: FieldErrors };
+export type ErrorBody = { status: number; message: string; data: FieldErrors; mfaId?: string };
 
 /** The body and status a client sees for any thrown value; unknown errors never leak their text. */
 export function toErrorBody(err: unknown): ErrorBody {
   if (!(err instanceof AppError)) {
     return { status: 500, message: DEFAULT_MESSAGES.internal, data: {} };
   }
-  return { status: HTTP_STATUS[err.code], message: err.message, data: err.data };
+  const body: ErrorBody = { status: HTTP_STATUS[err.code], message: err.message, data: err.data };
+  return err instanceof MfaRequiredError ? { ...body, mfaId: err.mfaId } : body;
 }
 
 export function fieldError(code: string, message: string, params?: Record<string, unknown>): FieldError {
