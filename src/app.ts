@@ -3,7 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import {
-  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOtpStore, createSessionStore, mfasMigration, otpsMigration, type AuthService,
+  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, mfasMigration, originsMigration, otpsMigration,
+  type AuthService,
 } from './auth/index.js';
 import {
   collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
@@ -56,8 +57,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const authLog = createAuthLog(database);
     const otps = createOtpStore(database);
     const mfas = createMfaStore(database);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, app: { name: 'Mainspring', url: appUrl } });
-    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration];
+    const origins = createOriginStore(database);
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, app: { name: 'Mainspring', url: appUrl } });
+    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);

@@ -13,6 +13,7 @@ import type { createArgon2Hasher } from './passwords.js';
 import { formatDate } from '../core/time.js';
 import type { AuthEvent, AuthLog } from './auth-log.js';
 import type { MfaStore } from './mfas.js';
+import type { OriginStore } from './origins.js';
 import { newOtpCode, type OtpStore } from './otps.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken, type ActionTokenType } from './tokens.js';
@@ -119,6 +120,7 @@ export interface AuthServiceDeps {
   readonly authLog: AuthLog;
   readonly otps: OtpStore;
   readonly mfas: MfaStore;
+  readonly origins: OriginStore;
   /** `{APP_NAME}` and `{APP_URL}` in mail templates. */
   readonly app: { readonly name: string; readonly url: string };
 }
@@ -147,7 +149,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, otps, mfas, app }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, otps, mfas, origins, app }: AuthServiceDeps): AuthService {
   /** One auth log line for `record` (or for an identity that matched none). */
   const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
     authLog.record({
@@ -275,6 +277,16 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       throw new ValidationError(VALIDATION_FAILED, { mfaId: fieldError('validation_invalid_mfa', 'Invalid or expired MFA session.') });
     }
     await mfas.remove(mfa.id);
+  }
+
+  /** After a sign-in: remembers the device, and mails the record when it is a new one (authAlert). */
+  async function alertOnNewDevice(collection: AuthCollection, record: StoredRecord, client: Peer): Promise<void> {
+    const { isNewDevice } = await origins.remember(collection.id, record.id, client.ip, client.userAgent);
+    const email = String(record.email ?? '');
+    if (!isNewDevice || !collection.auth.authAlert.enabled || email === '') return;
+    const info = `${formatDate(new Date())} — IP ${client.ip} — ${client.userAgent || 'unknown device'}`;
+    const { subject, html } = renderTemplate(collection.auth.authAlert.emailTemplate, { APP_NAME: app.name, APP_URL: app.url, ALERT_INFO: info });
+    await mailer.send({ to: email, subject, html });
   }
 
   function bodyOf(rawBody: unknown): Record<string, unknown> {
@@ -521,6 +533,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         signedIn = { ...record, verified: true };
       }
       const token = await issueToken(collection, signedIn, client);
+      await alertOnNewDevice(collection, signedIn, client);
       await logEvent(collection, 'otp', 'success', client, signedIn);
       return reply(collection, signedIn, token, client);
     },
@@ -578,8 +591,9 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         throw new AppError('forbidden', AUTH_RULE_FAILED);
       }
       await secondFactorGate(collection, record, 'password', body.mfaId ?? client.request.query.mfaId, client);
-      // TODO(#6): auth alerts and rate limits.
+      // TODO(#6): rate limits.
       const token = await issueToken(collection, record, client);
+      await alertOnNewDevice(collection, record, client);
       await logEvent(collection, 'signin', 'success', client, record, identity);
       return reply(collection, record, token, client);
     },
