@@ -3,8 +3,8 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import {
-  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, mfasMigration, originsMigration, otpsMigration,
-  type AuthService,
+  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, createTotpStore, mfasMigration, originsMigration, otpsMigration,
+  totpsMigration, type AuthService,
 } from './auth/index.js';
 import {
   collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
@@ -58,8 +58,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const otps = createOtpStore(database);
     const mfas = createMfaStore(database);
     const origins = createOriginStore(database);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, app: { name: 'Mainspring', url: appUrl } });
-    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration];
+    const totps = createTotpStore(database, secrets);
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: { name: 'Mainspring', url: appUrl } });
+    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);

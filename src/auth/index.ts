@@ -7,6 +7,8 @@ export { createAuthService } from './service.js';
 /** Argon2id, with input capped before hashing. */
 export { createArgon2Hasher, MAX_PASSWORD_BYTES } from './passwords.js';
 export { createSessionStore, type Session, type SessionStore } from './sessions.js';
+/** TOTP second factor with recovery codes. */
+export { createTotpStore, totpsMigration, type TotpStore } from './totp.js';
 /** The devices a record signed in from, for new-device alerts. */
 export { createOriginStore, originsMigration, type OriginStore } from './origins.js';
 /** MFA sessions between a first and a second factor. */

@@ -94,6 +94,21 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLo
   app.post<{ Params: Params }>('/collections/:collection/auth-with-otp', { schema: { params } }, (req) =>
     auth.authWithOtp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'otp'), expand: expandOf(req) }));
 
+  // TOTP (Mainspring's addition, CONTRACT.md).
+  app.post<{ Params: Params }>('/collections/:collection/totp/enroll', { schema: { params } }, (req) =>
+    auth.totpEnroll(req.params.collection, req.auth));
+
+  app.post<{ Params: Params }>('/collections/:collection/totp/confirm', { schema: { params } }, (req) =>
+    auth.totpConfirm(req.params.collection, req.auth, req.body));
+
+  app.delete<{ Params: Params }>('/collections/:collection/totp', { schema: { params } }, async (req, reply) => {
+    await auth.totpRemove(req.params.collection, req.auth, req.body);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-totp', { schema: { params } }, (req) =>
+    auth.authWithTotp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'totp'), expand: expandOf(req) }));
+
   // The auth log (Mainspring's addition, CONTRACT.md): superusers only.
   app.get('/auth-log', async (req) => {
     requireSuperuser(req);

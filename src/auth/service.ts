@@ -14,6 +14,7 @@ import { formatDate } from '../core/time.js';
 import type { AuthEvent, AuthLog } from './auth-log.js';
 import type { MfaStore } from './mfas.js';
 import type { OriginStore } from './origins.js';
+import type { TotpEnrollment, TotpStore } from './totp.js';
 import { newOtpCode, type OtpStore } from './otps.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken, type ActionTokenType } from './tokens.js';
@@ -74,6 +75,14 @@ export interface AuthService {
   requestOtp(collection: string, body: unknown): Promise<{ otpId: string }>;
   /** Signs in with an `otpId` and its code: once, within `otp.duration`, a few attempts at most. */
   authWithOtp(collection: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
+  /** Starts TOTP for the caller: a secret and its otpauth:// URL for an authenticator app. */
+  totpEnroll(collection: string, caller: AuthState | null): Promise<TotpEnrollment>;
+  /** Confirms the caller's TOTP with a current code; returns ten single-use recovery codes. */
+  totpConfirm(collection: string, caller: AuthState | null, body: unknown): Promise<{ recoveryCodes: string[] }>;
+  /** Turns the caller's TOTP off, given a current code or a recovery code. */
+  totpRemove(collection: string, caller: AuthState | null, body: unknown): Promise<void>;
+  /** Completes an MFA session with a TOTP code or a recovery code. */
+  authWithTotp(collection: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
   authMethods(collection: string): AuthMethods;
 }
@@ -121,6 +130,7 @@ export interface AuthServiceDeps {
   readonly otps: OtpStore;
   readonly mfas: MfaStore;
   readonly origins: OriginStore;
+  readonly totps: TotpStore;
   /** `{APP_NAME}` and `{APP_URL}` in mail templates. */
   readonly app: { readonly name: string; readonly url: string };
 }
@@ -149,7 +159,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, otps, mfas, origins, app }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, otps, mfas, origins, totps, app }: AuthServiceDeps): AuthService {
   /** One auth log line for `record` (or for an identity that matched none). */
   const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
     authLog.record({
@@ -263,21 +273,47 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
    * The SDK sends `mfaId` as a query parameter, a plain client in the body: both count, as in PocketBase.
    */
   async function secondFactorGate(collection: AuthCollection, record: StoredRecord, method: string, rawMfaId: unknown, client: Peer): Promise<void> {
-    if (!collection.auth.mfa.enabled) return;
+    // A record with confirmed TOTP always needs it second, whatever `mfa.enabled` says (CONTRACT.md).
+    const needsTotp = await totps.isConfirmed(collection.id, record.id);
+    if (!collection.auth.mfa.enabled && !needsTotp) return;
     const mfaId = typeof rawMfaId === 'string' ? rawMfaId : '';
     if (mfaId === '') {
       const mfa = await mfas.create({ collectionId: collection.id, recordId: record.id, method });
       await logEvent(collection, 'mfa', 'success', client, record, method);
       throw new MfaRequiredError(mfa.id);
     }
-    const mfa = mfaId.length <= 64 ? await mfas.get(mfaId) : null;
-    const expired = mfa !== null && Date.parse(mfa.created.replace(' ', 'T')) + collection.auth.mfa.duration * 1000 <= Date.now();
-    if (!mfa || mfa.collectionId !== collection.id || mfa.recordId !== record.id || mfa.method === method || expired) {
+    const mfa = await liveMfa(collection, mfaId);
+    if (!mfa || mfa.recordId !== record.id || mfa.method === method || (needsTotp && method !== 'totp')) {
       await logEvent(collection, 'mfa', 'failure', client, record, method);
-      throw new ValidationError(VALIDATION_FAILED, { mfaId: fieldError('validation_invalid_mfa', 'Invalid or expired MFA session.') });
+      throw invalidMfa();
     }
     await mfas.remove(mfa.id);
   }
+
+  const invalidMfa = (): AppError => new ValidationError(VALIDATION_FAILED, { mfaId: fieldError('validation_invalid_mfa', 'Invalid or expired MFA session.') });
+
+  /** The MFA session `mfaId` names on this collection, if it has not expired. */
+  async function liveMfa(collection: AuthCollection, mfaId: string) {
+    const mfa = mfaId.length <= 64 ? await mfas.get(mfaId) : null;
+    if (!mfa || mfa.collectionId !== collection.id) return null;
+    const expired = Date.parse(mfa.created.replace(' ', 'T')) + collection.auth.mfa.duration * 1000 <= Date.now();
+    return expired ? null : mfa;
+  }
+
+  /** The caller's own record in `collection`, or 401/403. */
+  function ownRecord(collection: AuthCollection, caller: AuthState | null): StoredRecord {
+    if (!caller) throw new AppError('unauthorized', NEEDS_AUTH);
+    if (caller.collectionId !== collection.id) throw new AppError('forbidden', 'The authorized record is not allowed to perform this action.');
+    return caller.record;
+  }
+
+  function codeOf(rawBody: unknown): string {
+    const code = bodyOf(rawBody).code;
+    if (typeof code !== 'string' || code.trim() === '') throw new ValidationError(VALIDATION_FAILED, { code: fieldError('validation_required', 'Cannot be blank.') });
+    return code.slice(0, 64);
+  }
+
+  const invalidCode = (): AppError => new ValidationError(VALIDATION_FAILED, { code: fieldError('validation_invalid_code', 'Invalid or expired code.') });
 
   /** After a sign-in: remembers the device, and mails the record when it is a new one (authAlert). */
   async function alertOnNewDevice(collection: AuthCollection, record: StoredRecord, client: Peer): Promise<void> {
@@ -536,6 +572,45 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       await alertOnNewDevice(collection, signedIn, client);
       await logEvent(collection, 'otp', 'success', client, signedIn);
       return reply(collection, signedIn, token, client);
+    },
+    async totpEnroll(idOrName, caller) {
+      const collection = authCollection(idOrName);
+      const record = ownRecord(collection, caller);
+      const enrollment = await totps.enroll(collection.id, record.id, String(record.email || record.id), app.name);
+      if (!enrollment) throw new AppError('bad_request', 'TOTP is already on for this record; turn it off first.');
+      return enrollment;
+    },
+    async totpConfirm(idOrName, caller, rawBody) {
+      const collection = authCollection(idOrName);
+      const record = ownRecord(collection, caller);
+      const recoveryCodes = await totps.confirm(collection.id, record.id, codeOf(rawBody));
+      if (!recoveryCodes) throw invalidCode();
+      return { recoveryCodes };
+    },
+    async totpRemove(idOrName, caller, rawBody) {
+      const collection = authCollection(idOrName);
+      const record = ownRecord(collection, caller);
+      if (!(await totps.check(collection.id, record.id, codeOf(rawBody)))) throw invalidCode();
+      await totps.remove(collection.id, record.id);
+    },
+    async authWithTotp(idOrName, rawBody, client) {
+      const collection = authCollection(idOrName);
+      const body = bodyOf(rawBody);
+      const mfaId = typeof body.mfaId === 'string' ? body.mfaId : typeof client.request.query.mfaId === 'string' ? client.request.query.mfaId : '';
+      if (mfaId === '') throw new ValidationError(VALIDATION_FAILED, { mfaId: fieldError('validation_required', 'Cannot be blank.') });
+      const code = codeOf(rawBody);
+      const mfa = await liveMfa(collection, mfaId);
+      const record = mfa ? await records.findStored(collection, mfa.recordId) : null;
+      if (!mfa || !record || mfa.method === 'totp') throw invalidMfa();
+      if (!(await totps.check(collection.id, record.id, code))) {
+        await logEvent(collection, 'mfa', 'failure', client, record, 'totp');
+        throw new AppError('bad_request', FAILED);
+      }
+      await mfas.remove(mfa.id);
+      const token = await issueToken(collection, record, client);
+      await alertOnNewDevice(collection, record, client);
+      await logEvent(collection, 'mfa', 'success', client, record, 'totp');
+      return reply(collection, record, token, client);
     },
     async listSessions(idOrName, caller, query) {
       const collection = authCollection(idOrName);
