@@ -272,10 +272,12 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
    * different factor sent with that `mfaId` in time completes the sign-in. Without it, nothing to do.
    * The SDK sends `mfaId` as a query parameter, a plain client in the body: both count, as in PocketBase.
    */
-  async function secondFactorGate(collection: AuthCollection, record: StoredRecord, method: string, rawMfaId: unknown, client: Peer): Promise<void> {
+  async function secondFactorGate(collection: AuthCollection, record: StoredRecord, method: string, rawMfaId: unknown, client: ClientInfo): Promise<void> {
     // A record with confirmed TOTP always needs it second, whatever `mfa.enabled` says (CONTRACT.md).
     const needsTotp = await totps.isConfirmed(collection.id, record.id);
-    if (!collection.auth.mfa.enabled && !needsTotp) return;
+    // `mfa.rule` narrows MFA to the records it matches (empty: all of them), as in PocketBase.
+    const mfaApplies = collection.auth.mfa.enabled && (await records.matchesRule(collection, 'mfaRule', record.id, client.request));
+    if (!mfaApplies && !needsTotp) return;
     const mfaId = typeof rawMfaId === 'string' ? rawMfaId : '';
     if (mfaId === '') {
       const mfa = await mfas.create({ collectionId: collection.id, recordId: record.id, method });

@@ -32,6 +32,8 @@ export interface CollectionPlan {
   readonly rules: Readonly<Record<RuleName, CompiledRule>>;
   readonly authRule: CompiledRule;
   readonly manageRule: CompiledRule;
+  /** Which records MFA applies to; an empty `mfa.rule` means every record (public). */
+  readonly mfaRule: CompiledRule;
 }
 
 const SECRET_FIELDS: ReadonlySet<string> = new Set(['password', 'tokenKey']);
@@ -101,6 +103,7 @@ function buildPlan(collection: Collection): CollectionPlan {
     },
     authRule: compileRule(collection.auth?.authRule ?? null),
     manageRule: compileRule(collection.auth?.manageRule ?? null),
+    mfaRule: compileRule(collection.auth ? collection.auth.mfa.rule : null),
   };
 }
 

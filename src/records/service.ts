@@ -59,7 +59,7 @@ export interface RecordService extends RecordOperations {
   /** The first record whose `field` equals `value` (case-insensitively when asked). */
   findByField(collection: Collection, field: string, value: string, options?: { ignoreCase?: boolean }): Promise<StoredRecord | null>;
   /** Whether the record matches a rule for this request (superusers-only rules never match). */
-  matchesRule(collection: Collection, rule: 'authRule' | 'manageRule', recordId: string, request: RequestInfo): Promise<boolean>;
+  matchesRule(collection: Collection, rule: 'authRule' | 'manageRule' | 'mfaRule', recordId: string, request: RequestInfo): Promise<boolean>;
   serialize(collection: Collection, record: StoredRecord, viewer: Viewer): RecordJson;
   /** The record as `viewer` sees it, expanded as `ctx.expand` asks (auth replies). */
   present(collection: Collection, record: StoredRecord, ctx: RecordContext, viewer: Viewer): Promise<RecordJson>;
@@ -486,7 +486,7 @@ export function createRecordService({ database, registry, passwords }: RecordSer
     },
     async matchesRule(collection, ruleName, recordId, request) {
       const plan = planFor(collection);
-      const rule = ruleName === 'authRule' ? plan.authRule : plan.manageRule;
+      const rule = plan[ruleName];
       if (rule.kind === 'superusers') return false;
       if (rule.kind === 'public') return true;
       const condition = allOf([ruleCondition(plan, rule, request, false, dialect, schemas)]);

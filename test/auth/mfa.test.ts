@@ -75,6 +75,17 @@ for (const engine of availableEngines()) {
       expect(second.body.token).toMatch(/^ey/);
     });
 
+    it('applies only to the records mfa.rule matches', async () => {
+      const users = (await t.get('/api/collections/users', { token: su })).body;
+      expect((await t.patch('/api/collections/users', { mfa: { ...users.mfa, rule: "email ~ 'alice'" } }, { token: su })).status).toBe(200);
+      try {
+        expect((await password('bob@example.com', 'secret-pass-123')).status).toBe(200);
+        expect((await password('alice@example.com', 'secret-pass-123')).status).toBe(401);
+      } finally {
+        expect((await t.patch('/api/collections/users', { mfa: { ...users.mfa, rule: '' } }, { token: su })).status).toBe(200);
+      }
+    });
+
     it('works through the PocketBase SDK', async () => {
       const pb = sdkClient(t.url);
       let mfaId = '';
