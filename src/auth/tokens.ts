@@ -13,17 +13,21 @@ export interface AuthClaims {
 
 const decode = createDecoder();
 
-/** The claims of a well-formed auth token, unverified; null for anything else. */
-export function peekAuthClaims(token: string): AuthClaims | null {
+/** A JWT's payload object, unverified; null for an oversized or malformed token. */
+function payloadOf<T>(token: string): Partial<T> | null {
   if (token.length > 4096) return null;
-  let payload: unknown;
   try {
-    payload = decode(token);
+    const payload: unknown = decode(token);
+    return payload !== null && typeof payload === 'object' ? (payload as Partial<T>) : null;
   } catch {
     return null;
   }
-  const p = payload as Partial<AuthClaims> | null;
-  if (!p || typeof p !== 'object' || p.type !== 'auth') return null;
+}
+
+/** The claims of a well-formed auth token, unverified; null for anything else. */
+export function peekAuthClaims(token: string): AuthClaims | null {
+  const p = payloadOf<AuthClaims>(token);
+  if (!p || p.type !== 'auth') return null;
   if (typeof p.id !== 'string' || typeof p.collectionId !== 'string' || typeof p.sid !== 'string' || typeof p.exp !== 'number') return null;
   return { id: p.id, collectionId: p.collectionId, type: 'auth', refreshable: p.refreshable === true, sid: p.sid, exp: p.exp };
 }
@@ -59,15 +63,8 @@ export interface ActionClaims {
 
 /** The claims of a well-formed action token of `type`, unverified; null for anything else. */
 export function peekActionClaims(token: string, type: ActionTokenType): ActionClaims | null {
-  if (token.length > 4096) return null;
-  let payload: unknown;
-  try {
-    payload = decode(token);
-  } catch {
-    return null;
-  }
-  const p = payload as Partial<ActionClaims> | null;
-  if (!p || typeof p !== 'object' || p.type !== type) return null;
+  const p = payloadOf<ActionClaims>(token);
+  if (!p || p.type !== type) return null;
   if (typeof p.id !== 'string' || typeof p.collectionId !== 'string' || typeof p.email !== 'string' || typeof p.exp !== 'number') return null;
   if (type === 'emailChange' && typeof p.newEmail !== 'string') return null;
   return { id: p.id, collectionId: p.collectionId, type, email: p.email, ...(type === 'emailChange' ? { newEmail: p.newEmail } : {}), exp: p.exp };
