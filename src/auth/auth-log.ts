@@ -1,10 +1,9 @@
 // The auth log ("log users"): every sign-in, failure, refresh, sign-out and credential change, with
 // who, from where and the outcome, in the hidden `_authLog` table; superusers list it at
 // `GET /api/auth-log` with the usual list parameters.
-import { sql } from 'kysely';
 import { newRecordId } from '../core/ids.js';
 import { nowDate } from '../core/time.js';
-import type { Database, Migration } from '../db/index.js';
+import { tableMigration, type Database } from '../db/index.js';
 import { runList, type ListParams, type ListResult, type QueryColumn, type QuerySchema, type RequestInfo } from '../query/index.js';
 
 const TABLE = '_authLog';
@@ -39,26 +38,11 @@ const LIST_SCHEMA: QuerySchema = {
   columns: new Map<string, QueryColumn>(COLUMNS.map((name) => [name, { kind: 'text', hidden: false }])),
 };
 
-export const authLogMigration: Migration = {
-  name: '0002_auth_log',
-  async up(database) {
-    const d = database.dialect;
-    const q = d.quoteIdent;
-    await database.transaction(async (trx) => {
-      for (const statement of [
-        ...d.createTable(TABLE, COLUMNS.map((name) => ({ name, kind: name === 'id' ? 'id' as const : 'text' as const }))),
-        d.engine === 'mysql'
-          ? `CREATE INDEX ${q('idx__authLog_created')} ON ${q(TABLE)} (${q('created')}(32))`
-          : `CREATE INDEX ${q('idx__authLog_created')} ON ${q(TABLE)} (${q('created')})`,
-      ]) await sql.raw(statement).execute(trx);
-    });
-  },
-  async down(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.dropTable(TABLE)) await sql.raw(statement).execute(trx);
-    });
-  },
-};
+export const authLogMigration = tableMigration('0002_auth_log', TABLE,
+  COLUMNS.map((name) => ({ name, kind: name === 'id' ? 'id' as const : 'text' as const })),
+  (d) => [d.engine === 'mysql'
+    ? `CREATE INDEX ${d.quoteIdent('idx__authLog_created')} ON ${d.quoteIdent(TABLE)} (${d.quoteIdent('created')}(32))`
+    : `CREATE INDEX ${d.quoteIdent('idx__authLog_created')} ON ${d.quoteIdent(TABLE)} (${d.quoteIdent('created')})`]);
 
 /** Client-given text, bounded and without NUL (PostgreSQL refuses it in text). */
 const clean = (text: string, max: number): string => text.replace(/\u0000/g, '').slice(0, max);

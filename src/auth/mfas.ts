@@ -1,10 +1,9 @@
 // Multi-factor sign-in (PocketBase's MFA): a first factor that succeeds on a collection with
 // `mfa.enabled` leaves a row in the hidden `_mfas` table and answers 401 with its id; a second,
 // different factor sent with that `mfaId` within `mfa.duration` completes the sign-in.
-import { sql } from 'kysely';
 import { newRecordId } from '../core/ids.js';
 import { formatDate } from '../core/time.js';
-import type { Database, Migration } from '../db/index.js';
+import { tableMigration, type Database } from '../db/index.js';
 
 const TABLE = '_mfas';
 
@@ -23,22 +22,10 @@ export interface MfaStore {
   remove(id: string): Promise<void>;
 }
 
-export const mfasMigration: Migration = {
-  name: '0004_mfas',
-  async up(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.createTable(TABLE, [
-        { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'recordId', kind: 'text' },
-        { name: 'method', kind: 'text' }, { name: 'created', kind: 'text' },
-      ])) await sql.raw(statement).execute(trx);
-    });
-  },
-  async down(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.dropTable(TABLE)) await sql.raw(statement).execute(trx);
-    });
-  },
-};
+export const mfasMigration = tableMigration('0004_mfas', TABLE, [
+  { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'recordId', kind: 'text' },
+  { name: 'method', kind: 'text' }, { name: 'created', kind: 'text' },
+]);
 
 export function createMfaStore(database: Database): MfaStore {
   const { db } = database;

@@ -1,10 +1,9 @@
 // Where a record has signed in from (PocketBase's auth origins): a fingerprint of the client IP and
 // user agent per record, so a sign-in from a device never seen before can send an alert mail.
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
 import { newRecordId } from '../core/ids.js';
 import { formatDate } from '../core/time.js';
-import type { Database, Migration } from '../db/index.js';
+import { tableMigration, type Database } from '../db/index.js';
 
 const TABLE = '_authOrigins';
 
@@ -16,22 +15,10 @@ export interface OriginStore {
   remember(collectionId: string, recordId: string, ip: string, userAgent: string): Promise<{ readonly isNewDevice: boolean }>;
 }
 
-export const originsMigration: Migration = {
-  name: '0005_auth_origins',
-  async up(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.createTable(TABLE, [
-        { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'recordId', kind: 'text' },
-        { name: 'fingerprint', kind: 'text' }, { name: 'created', kind: 'text' }, { name: 'updated', kind: 'text' },
-      ])) await sql.raw(statement).execute(trx);
-    });
-  },
-  async down(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.dropTable(TABLE)) await sql.raw(statement).execute(trx);
-    });
-  },
-};
+export const originsMigration = tableMigration('0005_auth_origins', TABLE, [
+  { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'recordId', kind: 'text' },
+  { name: 'fingerprint', kind: 'text' }, { name: 'created', kind: 'text' }, { name: 'updated', kind: 'text' },
+]);
 
 export function createOriginStore(database: Database): OriginStore {
   const { db } = database;

@@ -4,7 +4,7 @@ import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import { newRecordId } from '../core/ids.js';
 import { formatDate } from '../core/time.js';
-import type { Database, Migration } from '../db/index.js';
+import { tableMigration, type Database } from '../db/index.js';
 
 const TABLE = '_otps';
 /** Wrong codes an OTP survives; then it is gone and a new one must be requested. */
@@ -35,24 +35,11 @@ export function newOtpCode(length: number): string {
   return code;
 }
 
-export const otpsMigration: Migration = {
-  name: '0003_otps',
-  async up(database) {
-    const d = database.dialect;
-    await database.transaction(async (trx) => {
-      for (const statement of d.createTable(TABLE, [
-        { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'recordId', kind: 'text' },
-        { name: 'passwordHash', kind: 'text' }, { name: 'sentTo', kind: 'text' }, { name: 'attempts', kind: 'number' },
-        { name: 'created', kind: 'text' },
-      ])) await sql.raw(statement).execute(trx);
-    });
-  },
-  async down(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.dropTable(TABLE)) await sql.raw(statement).execute(trx);
-    });
-  },
-};
+export const otpsMigration = tableMigration('0003_otps', TABLE, [
+  { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'recordId', kind: 'text' },
+  { name: 'passwordHash', kind: 'text' }, { name: 'sentTo', kind: 'text' }, { name: 'attempts', kind: 'number' },
+  { name: 'created', kind: 'text' },
+]);
 
 export function createOtpStore(database: Database): OtpStore {
   const { db } = database;

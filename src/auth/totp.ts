@@ -2,11 +2,10 @@
 // kept encrypted with MS_SECRET in the hidden `_totps` table, confirmed once with a code, with ten
 // single-use recovery codes kept hashed. A record with confirmed TOTP always needs it after its first factor.
 import { createHash, randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
 import { Secret, TOTP } from 'otpauth';
 import type { SecretBox } from '../core/secret-box.js';
 import { formatDate } from '../core/time.js';
-import type { Database, Migration } from '../db/index.js';
+import { tableMigration, type Database } from '../db/index.js';
 
 const TABLE = '_totps';
 const RECOVERY_CODES = 10;
@@ -27,22 +26,10 @@ export interface TotpStore {
   remove(collectionId: string, recordId: string): Promise<void>;
 }
 
-export const totpsMigration: Migration = {
-  name: '0006_totps',
-  async up(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.createTable(TABLE, [
-        { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'secret', kind: 'text' },
-        { name: 'confirmed', kind: 'bool' }, { name: 'recoveryCodes', kind: 'text' }, { name: 'created', kind: 'text' },
-      ])) await sql.raw(statement).execute(trx);
-    });
-  },
-  async down(database) {
-    await database.transaction(async (trx) => {
-      for (const statement of database.dialect.dropTable(TABLE)) await sql.raw(statement).execute(trx);
-    });
-  },
-};
+export const totpsMigration = tableMigration('0006_totps', TABLE, [
+  { name: 'id', kind: 'id' }, { name: 'collectionId', kind: 'text' }, { name: 'secret', kind: 'text' },
+  { name: 'confirmed', kind: 'bool' }, { name: 'recoveryCodes', kind: 'text' }, { name: 'created', kind: 'text' },
+]);
 
 const hashCode = (code: string): string => createHash('sha256').update(code.trim().toLowerCase()).digest('hex');
 

@@ -2,7 +2,7 @@
 // Applied names are kept in `_migrations`; each runs in its own transaction where DDL allows it.
 import { sql } from 'kysely';
 import { nowDate } from '../core/time.js';
-import type { Database, Executor } from './ports.js';
+import type { ColumnSpec, Database, DialectAdapter, Executor } from './ports.js';
 
 export interface Migration {
   readonly name: string;
@@ -19,6 +19,22 @@ const MIGRATIONS_TABLE = '_migrations';
 
 async function run(executor: Executor, statements: readonly string[]): Promise<void> {
   for (const s of statements) await sql.raw(s).execute(executor);
+}
+
+/**
+ * A migration that creates one system table, plus `extra` statements (indexes) for it, in one
+ * transaction, and drops it on the way down.
+ */
+export function tableMigration(name: string, table: string, columns: readonly ColumnSpec[], extra: (dialect: DialectAdapter) => readonly string[] = () => []): Migration {
+  return {
+    name,
+    async up(database) {
+      await database.transaction((trx) => run(trx, [...database.dialect.createTable(table, columns), ...extra(database.dialect)]));
+    },
+    async down(database) {
+      await database.transaction((trx) => run(trx, database.dialect.dropTable(table)));
+    },
+  };
 }
 
 /** System tables: collections, settings, sessions. */
