@@ -10,7 +10,7 @@ import { renderTemplate, type Mailer } from '../mail/index.js';
 import { newRecordId } from '../core/ids.js';
 import { systemContext, type RecordJson, type RecordService, type StoredRecord } from '../records/index.js';
 import type { createArgon2Hasher } from './passwords.js';
-import { formatDate } from '../core/time.js';
+import { dateMs, formatDate } from '../core/time.js';
 import type { AuthEvent, AuthLog } from './auth-log.js';
 import type { MfaStore } from './mfas.js';
 import type { OriginStore } from './origins.js';
@@ -298,7 +298,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   async function liveMfa(collection: AuthCollection, mfaId: string) {
     const mfa = mfaId.length <= 64 ? await mfas.get(mfaId) : null;
     if (!mfa || mfa.collectionId !== collection.id) return null;
-    const expired = Date.parse(mfa.created.replace(' ', 'T')) + collection.auth.mfa.duration * 1000 <= Date.now();
+    const expired = dateMs(mfa.created) + collection.auth.mfa.duration * 1000 <= Date.now();
     return expired ? null : mfa;
   }
 
@@ -367,7 +367,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     // A session unused for longer than `authToken.idleTimeout` has ended.
     const now = Date.now();
     const idleMs = (collection.auth.authToken.idleTimeout ?? 0) * 1000;
-    const lastSeen = Date.parse(session.lastSeen.replace(' ', 'T'));
+    const lastSeen = dateMs(session.lastSeen);
     if (idleMs > 0 && now - lastSeen >= idleMs) return null;
     let lastWritten = lastSeen;
     if (now - lastSeen >= LAST_SEEN_INTERVAL_MS) {
@@ -383,7 +383,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       token,
       refreshable: claims.refreshable,
     };
-    const sessionEnd = session.expires === '' ? Number.POSITIVE_INFINITY : Date.parse(session.expires.replace(' ', 'T'));
+    const sessionEnd = session.expires === '' ? Number.POSITIVE_INFINITY : dateMs(session.expires);
     if (generation === startedAt) cache.set(token, { state, expiresAt: Math.min(claims.exp * 1000, sessionEnd), collection, idleMs, lastActivity: now, lastWritten });
     return state;
   }
@@ -546,7 +546,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (Object.keys(errors).length) throw new ValidationError(VALIDATION_FAILED, errors);
 
       const otp = otpId.length <= 64 ? await otps.get(otpId) : null;
-      const expired = otp !== null && Date.parse(otp.created.replace(' ', 'T')) + collection.auth.otp.duration * 1000 <= Date.now();
+      const expired = otp !== null && dateMs(otp.created) + collection.auth.otp.duration * 1000 <= Date.now();
       if (!otp || otp.collectionId !== collection.id || expired) {
         if (otp && expired) await otps.remove(otp.id);
         await passwords.dummyVerify(code);

@@ -25,8 +25,6 @@ export interface SessionStore {
   revokeAllOf(collectionId: string, recordId: string): Promise<void>;
   /** Sets `lastSeen` (PocketBase's date format). */
   touch(id: string, lastSeen: string): Promise<void>;
-  /** The live sessions of one record, newest first. */
-  listOf(collectionId: string, recordId: string): Promise<Session[]>;
   /** One page of a record's live sessions, with the list parameters (filter, sort) of every list. */
   page(collectionId: string, recordId: string, params: ListParams, request: RequestInfo): Promise<ListResult<Session>>;
   /** Ends every session of one record but `keepId`; returns the ids it ended. */
@@ -72,12 +70,6 @@ export function createSessionStore(database: Database): SessionStore {
     async get(id) {
       const row = await db.selectFrom(TABLE).selectAll().where('id', '=', id).executeTakeFirst();
       return row ? fromRow(row) : null;
-    },
-    async listOf(collectionId, recordId) {
-      const rows = await db.selectFrom(TABLE).selectAll().where('collectionId', '=', collectionId).where('recordId', '=', recordId)
-        .orderBy('created', 'desc').orderBy('id').execute();
-      const now = nowDate();
-      return rows.map(fromRow).filter((session) => isLive(session, now));
     },
     page(collectionId, recordId, params, request) {
       const now = nowDate();

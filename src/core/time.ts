@@ -7,6 +7,9 @@ export function formatDate(date: Date): string {
 
 export const nowDate = (): string => formatDate(new Date());
 
+/** Milliseconds since the epoch of a stored PB date (`YYYY-MM-DD HH:MM:SS.sssZ`); NaN for anything else. */
+export const dateMs = (stored: string): number => Date.parse(stored.replace(' ', 'T'));
+
 const PB_DATE = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})?$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
