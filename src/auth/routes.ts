@@ -21,21 +21,20 @@ const passwordBody = {
   },
 } as const;
 
-function expandOf(req: FastifyRequest): string | undefined {
-  const raw = (req.query as { expand?: unknown } | undefined)?.expand;
+/** A query parameter's text (the first of a repeated key, as PocketBase reads it). */
+function queryText(req: FastifyRequest, name: string): string | undefined {
+  const raw = (req.query as Record<string, unknown> | undefined)?.[name];
   const first: unknown = Array.isArray(raw) ? raw[0] : raw;
   return typeof first === 'string' ? first : undefined;
 }
+
+const expandOf = (req: FastifyRequest): string | undefined => queryText(req, 'expand');
 
 function peerOf(req: FastifyRequest): Peer {
   return { ip: req.ip, userAgent: String(req.headers['user-agent'] ?? '') };
 }
 
-function recordOf(req: FastifyRequest): string | undefined {
-  const raw = (req.query as { record?: unknown } | undefined)?.record;
-  const first: unknown = Array.isArray(raw) ? raw[0] : raw;
-  return typeof first === 'string' && first !== '' ? first : undefined;
-}
+const recordOf = (req: FastifyRequest): string | undefined => queryText(req, 'record') || undefined;
 
 export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLog }> = async (app, { auth, authLog }) => {
   app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params, body: passwordBody } }, (req) =>
