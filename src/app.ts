@@ -17,6 +17,7 @@ import { migrateUp, openDatabase, systemTablesMigration, type Database, type Mig
 import { createHttpServer } from './http/index.js';
 import { batchRoutes, createRecordService, recordRoutes, type RecordService } from './records/index.js';
 import { createDevCatcher, mailRoutes } from './mail/index.js';
+import { createSettingsStore, settingsRoutes, type SettingsStore } from './settings/index.js';
 import { dashboardRoutes, healthRoutes } from './system-routes.js';
 
 export interface App {
@@ -28,6 +29,7 @@ export interface App {
   readonly collections: CollectionService;
   readonly records: RecordService;
   readonly auth: AuthService;
+  readonly settings: SettingsStore;
   readonly migrations: readonly Migration[];
   /** Starts listening on the configured host and port; returns the base URL. */
   listen(): Promise<string>;
@@ -53,20 +55,28 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const collections = createCollectionService({ database, registry, secrets, truncateRecords: (c) => records.truncate(c) });
     const sessions = createSessionStore(database);
     const mail = createDevCatcher(config.dir, 'Mainspring <no-reply@localhost>');
-    const appUrl = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+    const settings = createSettingsStore(database, secrets, { name: 'Mainspring', url: config.publicUrl });
+    // Read at each use, so a settings change reaches the next mail.
+    const appInfo = {
+      get name() { return settings.current().meta.appName; },
+      get url() { return settings.current().meta.appURL; },
+    };
     const authLog = createAuthLog(database);
     const otps = createOtpStore(database);
     const mfas = createMfaStore(database);
     const origins = createOriginStore(database);
     const totps = createTotpStore(database, secrets);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: { name: 'Mainspring', url: appUrl } });
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo });
     const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);
       if (applied.length) log.info({ migrations: applied }, 'migrations applied');
     }
-    if ((await database.dialect.listTables(database.db)).includes('_collections')) await registry.reload();
+    if ((await database.dialect.listTables(database.db)).includes('_collections')) {
+      await registry.reload();
+      await settings.reload();
+    }
 
     const server = await createHttpServer({ log: log.child({ module: 'http' }), trustedProxies: config.trustedProxies });
     await server.register(authHook, { auth });
@@ -76,11 +86,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(batchRoutes, { prefix: '/api', records });
     await server.register(authRoutes, { prefix: '/api', auth, authLog });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
+    await server.register(settingsRoutes, { prefix: '/api', settings });
     await server.register(dashboardRoutes);
 
     let closing: Promise<void> | null = null;
     return {
-      config, log, server, database, registry, collections, records, auth, migrations,
+      config, log, server, database, registry, collections, records, auth, settings, migrations,
       async listen() {
         await server.listen({ host: config.host, port: config.port });
         const address = server.server.address();
