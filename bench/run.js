@@ -206,7 +206,7 @@ async function measureLoad({ subjects, scenarios, defs, scriptFor, tag }) {
     const first = entry.subjects[subjects[0].name];
     if (n === 6) {
       entry.hashesPerSec = await measureHashes(Math.min(cfg.seconds, 3));
-      first.notes = [first.notes, `argon2id verify ${entry.hashesPerSec}/s in-process (4 threads); no rate limits`].filter(Boolean).join('; ');
+      first.notes = [first.notes, `argon2id verify ${entry.hashesPerSec}/s in-process (4 threads); rate limits off`].filter(Boolean).join('; ');
     }
     const s1 = n === 4 ? entries.find((x) => x.id === 1) : null;
     if (s1?.subjects[subjects[0].name]?.reqPerSec) {
@@ -345,7 +345,7 @@ async function main() {
     version: 2, mode, startedAt: new Date(startedAt).toISOString(), machine: machine(),
     config: { seconds: cfg.seconds, warmupSeconds: cfg.warmup, repeats: cfg.repeats, connections: cfg.connections, signInConnections: SIGN_IN_CONNECTIONS, sizes: cfg.sizes, order: 'interleaved A B A B' },
     reference: { subject: 'bench/references/sqlite-node-http.js', engine: 'sqlite (better-sqlite3)', pragmas: REFERENCE_PRAGMAS, schema: {} },
-    rateLimits: 'none: Mainspring has no rate limiter yet (TODO #6), so sign-in runs unthrottled',
+    rateLimits: 'off: the seed turns Mainspring\'s limits off in /api/settings (rateLimits.enabled = false), so sign-in from one IP runs unthrottled',
     parity: [], scenarios: [], postgres: null, peers: null, durationMs: 0,
   };
   const running = [];
@@ -386,7 +386,7 @@ async function main() {
     `reference: bare node:http + better-sqlite3 prepared statements + JSON.stringify on Mainspring's own SQLite file and schema; pragmas ${REFERENCE_PRAGMAS.join(', ')}`,
     ...(results.postgres ? ['PostgreSQL runs: a throwaway PostgreSQL 15 (fsync on); reference: bare node:http + pg named prepared statements + JSON.stringify on Mainspring\'s own tables'] : []),
     `tables: ${Object.entries(results.reference.schema).filter(([t]) => ['items', 'posts', 'notes', 'writes'].includes(t)).map(([, sql]) => sql.join('; ')).join(' | ')}`,
-    `rate limits: none in either subject (Mainspring has no limiter yet, TODO #6), so sign-in is unthrottled`,
+    `rate limits: off in Mainspring (the seed sets rateLimits.enabled = false in /api/settings) and absent in the references, so sign-in is unthrottled`,
     ...(mode === 'smoke' ? ['smoke run: no warm-up and 1 s per subject — proves the harness works, the numbers mean nothing'] : []),
     `parity (same JSON from both): ${allParity.every((p) => p.same) ? 'ok' : `MISMATCH in ${allParity.filter((p) => !p.same).map((p) => p.scenario).join(', ')}`} (${allParity.length} checks)`,
   ].join('\n');

@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import {
-  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, createTotpStore, mfasMigration, originsMigration, otpsMigration,
+  authHook, authLogMigration, rateLimits, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, createTotpStore, mfasMigration, originsMigration, otpsMigration,
   totpsMigration, type AuthService,
 } from './auth/index.js';
 import {
@@ -11,6 +11,7 @@ import {
   type CollectionRegistry, type CollectionService,
 } from './collections/index.js';
 import type { Config } from './config.js';
+import { createMemoryCounters } from './cache/index.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createSecretBox } from './core/secret-box.js';
 import { migrateUp, openDatabase, systemTablesMigration, type Database, type Migration } from './db/index.js';
@@ -80,6 +81,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
     const server = await createHttpServer({ log: log.child({ module: 'http' }), trustedProxies: config.trustedProxies });
     await server.register(authHook, { auth });
+    await server.register(rateLimits, {
+      settings: () => settings.current().rateLimits,
+      counters: createMemoryCounters(),
+      authLog,
+      collection: (idOrName) => registry.get(idOrName),
+    });
     await server.register(healthRoutes, { prefix: '/api', database });
     await server.register(collectionRoutes, { prefix: '/api', collections });
     await server.register(recordRoutes, { prefix: '/api', records });

@@ -18,3 +18,5 @@ export { createOtpStore, otpsMigration, MAX_OTP_ATTEMPTS, type OtpStore } from '
 /** Sets `request.auth` from the Authorization header on every request. */
 export { authHook, tokenFromHeader } from './hook.js';
 export { authRoutes } from './routes.js';
+/** Rate limits per client IP and lockout per identity on the credential routes. */
+export { rateLimits } from './limits.js';

@@ -73,6 +73,14 @@ export class MfaRequiredError extends AppError {
   }
 }
 
+/** Too many requests: 429 with a `Retry-After` of `retryAfter` seconds. */
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfter: number, message?: string) {
+    super('rate_limited', message);
+    this.name = 'RateLimitedError';
+  }
+}
+
 /** A 400 whose `data` names the fields that failed. */
 export class ValidationError extends AppError {
   constructor(message: string, data: FieldErrors, options?: ErrorOptions) {

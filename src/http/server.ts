@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import formbody from '@fastify/formbody';
 import AjvCompiler from '@fastify/ajv-compiler';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import { AppError, ValidationError, fieldError, toErrorBody, type FieldError } from '../core/errors.js';
+import { AppError, RateLimitedError, ValidationError, fieldError, toErrorBody, type FieldError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { allowAnyOrigin, registerPreflight } from './cors.js';
 import { parseFields, pickFields } from './fields.js';
@@ -177,6 +177,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Fast
     if (!known) req.log.error({ err }, 'unhandled error');
     else if (known.code === 'internal') req.log.error({ err }, 'internal error');
     const body = toErrorBody(known ?? err);
+    if (known instanceof RateLimitedError) reply.header('retry-after', String(Math.max(1, Math.ceil(known.retryAfter))));
     return reply.code(body.status).type('application/json').send(body);
   });
 

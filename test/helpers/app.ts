@@ -38,14 +38,26 @@ export interface TestApp {
 
 const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
-export async function startTestApp({ engine }: { engine: TestEngine }): Promise<TestApp> {
+export interface StartOptions {
+  readonly engine: TestEngine;
+  /**
+   * Keep the default rate limits and lockouts (default false: every test request comes from
+   * 127.0.0.1 at machine speed, so the shipped `*:auth` rule would refuse ordinary tests).
+   */
+  readonly rateLimits?: boolean;
+  /** Extra environment (MS_TRUSTED_PROXIES, …) on top of the test database and secret. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export async function startTestApp({ engine, rateLimits = false, env = {} }: StartOptions): Promise<TestApp> {
   const database = await engine.createDatabase();
   const config = loadConfig({
-    env: { MS_DB_URL: database.url, MS_SECRET: TEST_SECRET, MS_LOG_LEVEL: 'silent' },
+    env: { MS_DB_URL: database.url, MS_SECRET: TEST_SECRET, MS_LOG_LEVEL: 'silent', ...env },
     dir: database.dir,
     http: '127.0.0.1:0',
   });
   const app = await createApp(config, { log: createLogger('silent') });
+  if (!rateLimits) await app.settings.update({ rateLimits: { enabled: false } });
   const url = await app.listen();
 
   async function request(method: string, path: string, options: RequestOptions = {}): Promise<TestResponse> {

@@ -1,0 +1,201 @@
+// Abuse protection (API.md §10): request-rate rules per client IP, PocketBase's `{label, audience,
+// duration, maxRequests}`, and Mainspring's per-identity lockout: each credential attempt counts as
+// a failure until it succeeds, so parallel guesses cannot outrun the count; past `maxFailures` in
+// `window` the identity is locked, each lockout in a row twice as long as the one before.
+// Unknown identities are counted and locked alike, so a lockout tells nothing about who exists.
+import { createHash } from 'node:crypto';
+import { BlockList, isIPv6 } from 'node:net';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { CounterStore } from '../cache/index.js';
+import { RateLimitedError } from '../core/errors.js';
+import type { RateLimitRule, Settings } from '../settings/index.js';
+import type { AuthLog } from './auth-log.js';
+
+type RateLimits = Settings['rateLimits'];
+
+/** Actions by route, as rule labels name them (`users:create`, `*:authWithPassword`). */
+const RECORDS = '/api/collections/:collection/records';
+const AUTH = '/api/collections/:collection/';
+const ROUTE_ACTIONS = new Map<string, string>([
+  [`GET ${RECORDS}`, 'list'], [`POST ${RECORDS}`, 'create'], [`GET ${RECORDS}/:id`, 'view'],
+  [`PATCH ${RECORDS}/:id`, 'update'], [`DELETE ${RECORDS}/:id`, 'delete'],
+  [`GET ${AUTH}auth-methods`, 'listAuthMethods'], [`POST ${AUTH}auth-refresh`, 'authRefresh'],
+  [`POST ${AUTH}auth-with-password`, 'authWithPassword'], [`POST ${AUTH}auth-with-oauth2`, 'authWithOAuth2'],
+  [`POST ${AUTH}request-otp`, 'requestOTP'], [`POST ${AUTH}auth-with-otp`, 'authWithOTP'],
+  [`POST ${AUTH}auth-with-totp`, 'authWithTOTP'], [`POST ${AUTH}totp/confirm`, 'confirmTOTP'], [`DELETE ${AUTH}totp`, 'removeTOTP'],
+  [`POST ${AUTH}request-verification`, 'requestVerification'], [`POST ${AUTH}confirm-verification`, 'confirmVerification'],
+  [`POST ${AUTH}request-password-reset`, 'requestPasswordReset'], [`POST ${AUTH}confirm-password-reset`, 'confirmPasswordReset'],
+  [`POST ${AUTH}request-email-change`, 'requestEmailChange'], [`POST ${AUTH}confirm-email-change`, 'confirmEmailChange'],
+]);
+
+/** The `auth` group: every action that takes or sends a credential (not refresh or the methods list). */
+const CREDENTIAL_ACTIONS = new Set([
+  'authWithPassword', 'authWithOAuth2', 'requestOTP', 'authWithOTP', 'authWithTOTP', 'confirmTOTP', 'removeTOTP',
+  'requestVerification', 'confirmVerification', 'requestPasswordReset', 'confirmPasswordReset', 'requestEmailChange', 'confirmEmailChange',
+]);
+
+/** Where each guessable action names what is being guessed, and whether that may be logged. */
+const IDENTITIES: Readonly<Record<string, { readonly field: string; readonly loggable: boolean }>> = {
+  authWithPassword: { field: 'identity', loggable: true },
+  authWithOTP: { field: 'otpId', loggable: true },
+  authWithTOTP: { field: 'mfaId', loggable: true },
+  confirmPasswordReset: { field: 'token', loggable: false },
+  confirmVerification: { field: 'token', loggable: false },
+  confirmEmailChange: { field: 'token', loggable: false },
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const GUESS = Symbol('mainspring.guess');
+
+interface Guess {
+  readonly key: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    [GUESS]?: Guess;
+  }
+}
+
+interface CompiledLimits {
+  readonly source: RateLimits;
+  readonly byLabel: ReadonlyMap<string, readonly RateLimitRule[]>;
+  /** Path-prefix rules, longest first. */
+  readonly prefixes: readonly RateLimitRule[];
+  readonly excluded: BlockList;
+}
+
+function compile(limits: RateLimits): CompiledLimits {
+  const byLabel = new Map<string, RateLimitRule[]>();
+  const prefixes: RateLimitRule[] = [];
+  for (const rule of limits.rules) {
+    if (rule.label.startsWith('/')) prefixes.push(rule);
+    else byLabel.set(rule.label, [...(byLabel.get(rule.label) ?? []), rule]);
+  }
+  prefixes.sort((a, b) => b.label.length - a.label.length);
+  const excluded = new BlockList();
+  for (const entry of limits.excludedIPs) {
+    const [address = '', bits] = entry.split('/');
+    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
+    try {
+      if (bits === undefined) excluded.addAddress(address, type);
+      else excluded.addSubnet(address, Number(bits), type);
+    } catch {
+      // An address that does not parse excludes nothing.
+    }
+  }
+  return { source: limits, byLabel, prefixes, excluded };
+}
+
+function audienceMatches(rule: RateLimitRule, req: FastifyRequest): boolean {
+  return rule.audience === '' || (rule.audience === '@auth') === (req.auth !== null);
+}
+
+export interface LimitsOptions {
+  readonly settings: () => RateLimits;
+  readonly counters: CounterStore;
+  readonly authLog: AuthLog;
+  /** The collection a route parameter names (by id or name), or undefined. */
+  readonly collection: (idOrName: string) => { readonly id: string; readonly name: string } | undefined;
+}
+
+const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counters, authLog, collection }) => {
+  let compiled = compile(settings());
+  const current = (): CompiledLimits => {
+    const limits = settings();
+    if (compiled.source !== limits) compiled = compile(limits);
+    return compiled;
+  };
+
+  const actionOf = (req: FastifyRequest): string | undefined => ROUTE_ACTIONS.get(`${req.method} ${req.routeOptions.url}`);
+  const collectionOf = (req: FastifyRequest) => {
+    const param = (req.params as { collection?: unknown } | undefined)?.collection;
+    return typeof param === 'string' ? collection(param) : undefined;
+  };
+
+  /** The most specific rule for the request: its exact label, then the group, then the longest path prefix. */
+  function ruleFor(limits: CompiledLimits, req: FastifyRequest): RateLimitRule | undefined {
+    const action = actionOf(req);
+    if (action !== undefined && limits.byLabel.size > 0) {
+      const name = collectionOf(req)?.name;
+      const labels = [`${name}:${action}`, `*:${action}`];
+      if (CREDENTIAL_ACTIONS.has(action)) labels.push(`${name}:auth`, '*:auth');
+      for (const label of labels) {
+        const rule = limits.byLabel.get(label)?.find((r) => audienceMatches(r, req));
+        if (rule) return rule;
+      }
+    }
+    if (limits.prefixes.length === 0) return undefined;
+    const path = req.url.split('?', 1)[0]!;
+    return limits.prefixes.find((r) => path.startsWith(r.label) && audienceMatches(r, req));
+  }
+
+  app.addHook('onRequest', (req, _reply, done) => {
+    const limits = current();
+    if (!limits.source.enabled) return done();
+    const rule = ruleFor(limits, req);
+    if (!rule || limits.excluded.check(req.ip, isIPv6(req.ip) ? 'ipv6' : 'ipv4')) return done();
+    counters.hit(`rate:${rule.label}:${rule.audience}:${req.ip}`, rule.duration * 1000).then((counter) => {
+      done(counter.count > rule.maxRequests ? new RateLimitedError(counter.resetInMs / 1000) : undefined);
+    }, done);
+  });
+
+  // After the body is parsed: the identity being guessed is in it.
+  app.addHook('preHandler', (req, _reply, done) => {
+    const limits = settings();
+    if (!limits.enabled || !limits.lockout.enabled) return done();
+    const action = actionOf(req);
+    const identity = action === undefined ? undefined : IDENTITIES[action];
+    if (!identity) return done();
+    const given = (req.body as Record<string, unknown> | undefined)?.[identity.field];
+    const target = collectionOf(req);
+    if (typeof given !== 'string' || given === '' || !target) return done();
+    const normalized = given.normalize('NFKC').trim().toLowerCase();
+    const digest = createHash('sha256').update(normalized).digest('base64url');
+    const key = `${target.id}:${identity.field}:${digest}`;
+    attempt(key, limits.lockout).then((retryAfter) => {
+      if (retryAfter === null) {
+        req[GUESS] = { key };
+        done();
+        return;
+      }
+      if (retryAfter < 0) {
+        authLog.record({
+          collectionId: target.id, recordId: '', identity: identity.loggable ? normalized : '', event: 'lockout', outcome: 'failure',
+          ip: req.ip, userAgent: String(req.headers['user-agent'] ?? ''),
+        }).catch((err: unknown) => req.log.warn({ err }, 'auth log write failed'));
+      }
+      done(new RateLimitedError(Math.abs(retryAfter), 'Too many failed attempts. Try again later.'));
+    }, done);
+  });
+
+  // Anything but a refusal of the credential itself ends the run of failures.
+  app.addHook('onResponse', (req, reply, done) => {
+    const guess = req[GUESS];
+    if (guess && reply.statusCode !== 400 && reply.statusCode !== 429) {
+      counters.delete(`fail:${guess.key}`).catch((err: unknown) => req.log.warn({ err }, 'lockout reset failed'));
+    }
+    done();
+  });
+
+  /**
+   * Counts one attempt; null lets it through, otherwise the seconds to wait: negative when this
+   * attempt started the lockout (so it is logged once).
+   */
+  async function attempt(key: string, lockout: RateLimits['lockout']): Promise<number | null> {
+    const now = Date.now();
+    const stored = await counters.get(`lock:${key}`);
+    const lock = stored ? (JSON.parse(stored) as { until: number; strikes: number }) : null;
+    if (lock && lock.until > now) return (lock.until - now) / 1000;
+    const failures = await counters.hit(`fail:${key}`, lockout.window * 1000);
+    if (failures.count <= lockout.maxFailures) return null;
+    const strikes = (lock?.strikes ?? 0) + 1;
+    const durationMs = Math.min(lockout.duration * 2 ** (strikes - 1), lockout.maxDuration) * 1000;
+    await counters.put(`lock:${key}`, JSON.stringify({ until: now + durationMs, strikes }), durationMs + DAY_MS);
+    await counters.delete(`fail:${key}`);
+    return -durationMs / 1000;
+  }
+};
+
+export const rateLimits = fp(plugin, { name: 'mainspring-rate-limits', dependencies: ['mainspring-auth-hook'] });

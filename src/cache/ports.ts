@@ -1,0 +1,18 @@
+// Shared, expiring state that every node must agree on: request counters for rate limits and small
+// values such as lockouts. In-process by default; Redis when MS_REDIS_URL is set.
+
+export interface Counter {
+  /** Hits in the current window, this one included. */
+  readonly count: number;
+  /** Milliseconds until the window ends and the count starts again from zero. */
+  readonly resetInMs: number;
+}
+
+export interface CounterStore {
+  /** Counts one hit on `key` in a fixed window of `windowMs` that starts at the key's first hit. */
+  hit(key: string, windowMs: number): Promise<Counter>;
+  /** A small value kept for `ttlMs`. */
+  put(key: string, value: string, ttlMs: number): Promise<void>;
+  get(key: string): Promise<string | null>;
+  delete(key: string): Promise<void>;
+}
