@@ -3,8 +3,25 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import {
-  authHook, authLogMigration, rateLimits, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, createTotpStore, mfasMigration, originsMigration, otpsMigration,
-  totpsMigration, type AuthService,
+  authHook,
+  authLogMigration,
+  authRoutes,
+  createArgon2Hasher,
+  createAuthLog,
+  createAuthService,
+  createMfaStore,
+  createOriginStore,
+  createOtpStore,
+  createPasswordRehasher,
+  createSessionStore,
+  createTotpStore,
+  mfasMigration,
+  originsMigration,
+  otpsMigration,
+  rateLimits,
+  totpsMigration,
+  type Argon2Params,
+  type AuthService,
 } from './auth/index.js';
 import {
   collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
@@ -42,6 +59,8 @@ export interface CreateAppOptions {
   readonly log?: Logger;
   /** Apply pending migrations before serving (default true; `mainspring migrate` turns it off). */
   readonly migrate?: boolean;
+  /** Argon2id parameters for new password hashes (default: OWASP's baseline; the same on every node). */
+  readonly passwordHashing?: Argon2Params;
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
@@ -51,7 +70,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   try {
     const secrets = createSecretBox(config.secret);
     const registry = createCollectionRegistry(database);
-    const passwords = createArgon2Hasher();
+    const passwords = createArgon2Hasher(options.passwordHashing);
     const records = createRecordService({ database, registry, passwords });
     const collections = createCollectionService({ database, registry, secrets, truncateRecords: (c) => records.truncate(c) });
     const sessions = createSessionStore(database);
@@ -67,7 +86,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const mfas = createMfaStore(database);
     const origins = createOriginStore(database);
     const totps = createTotpStore(database, secrets);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo });
+    const rehash = createPasswordRehasher({ passwords, records, log: log.child({ module: 'auth' }) });
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo });
     const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration];
 
     if (options.migrate !== false) {

@@ -5,7 +5,11 @@ export { authLogMigration, createAuthLog, type AuthEvent, type AuthLog, type Aut
 /** Password sign-in, refresh and the per-request token check. */
 export { createAuthService } from './service.js';
 /** Argon2id, with input capped before hashing. */
-export { createArgon2Hasher, MAX_PASSWORD_BYTES } from './passwords.js';
+export {
+  createArgon2Hasher, DEFAULT_ARGON2_PARAMS, MAX_PASSWORD_BYTES, parseArgon2Hash, type Argon2Hasher, type Argon2Params,
+} from './passwords.js';
+/** Rehash on sign-in when the Argon2 parameters changed. */
+export { createPasswordRehasher, type PasswordRehasher } from './rehash.js';
 export { createSessionStore, type Session, type SessionStore } from './sessions.js';
 /** TOTP second factor with recovery codes. */
 export { createTotpStore, totpsMigration, type TotpStore } from './totp.js';

@@ -9,7 +9,8 @@ import type { ListParams, ListResult, RequestInfo } from '../query/index.js';
 import { renderTemplate, type Mailer } from '../mail/index.js';
 import { newRecordId } from '../core/ids.js';
 import { systemContext, type RecordJson, type RecordService, type StoredRecord } from '../records/index.js';
-import type { createArgon2Hasher } from './passwords.js';
+import type { Argon2Hasher } from './passwords.js';
+import type { PasswordRehasher } from './rehash.js';
 import { dateMs, formatDate } from '../core/time.js';
 import type { AuthEvent, AuthLog } from './auth-log.js';
 import type { MfaStore } from './mfas.js';
@@ -124,7 +125,9 @@ export interface AuthServiceDeps {
   readonly records: RecordService;
   readonly sessions: SessionStore;
   readonly secrets: SecretBox;
-  readonly passwords: ReturnType<typeof createArgon2Hasher>;
+  readonly passwords: Argon2Hasher;
+  /** Stores a verified password again when its hash has outdated parameters. */
+  readonly rehash: PasswordRehasher;
   readonly mailer: Mailer;
   readonly authLog: AuthLog;
   readonly otps: OtpStore;
@@ -159,7 +162,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, mailer, authLog, otps, mfas, origins, totps, app }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer, authLog, otps, mfas, origins, totps, app }: AuthServiceDeps): AuthService {
   /** One auth log line for `record` (or for an identity that matched none). */
   const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
     authLog.record({
@@ -495,6 +498,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (!(await passwords.verify(String(record.password), password))) {
         throw new ValidationError(VALIDATION_FAILED, { password: fieldError('validation_invalid_password', 'Missing or invalid auth record password.') });
       }
+      await rehash(collection, record, password);
       const newEmail = peekActionClaims(token, 'emailChange')!.newEmail!;
       // A new email rotates the tokenKey: every session ends and the link is spent. Opening it proved the address.
       await records.update(collection.id, record.id, { email: newEmail, verified: true }, systemContext());
@@ -663,6 +667,8 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         await logEvent(collection, 'signin_failed', 'failure', client, record, identity);
         throw new AppError('bad_request', FAILED);
       }
+      // The password is proven even if a rule or a second factor stops this sign-in.
+      await rehash(collection, record, password);
       if (!(await records.matchesRule(collection, 'authRule', record.id, client.request))) {
         await logEvent(collection, 'signin_failed', 'failure', client, record, identity);
         throw new AppError('forbidden', AUTH_RULE_FAILED);

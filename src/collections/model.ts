@@ -72,6 +72,8 @@ export interface PasswordField extends FieldCommon {
   readonly max: number;
   readonly pattern: string;
   readonly cost: number;
+  /** Mainspring's addition: refuse the 10 000 most common passwords (off by default, as PocketBase has no such check). */
+  readonly rejectCommon: boolean;
 }
 export interface GeoPointField extends FieldCommon { readonly type: 'geoPoint' }
 

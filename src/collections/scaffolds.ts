@@ -17,7 +17,7 @@ export function idField(): Field {
 
 export function authSystemFields(): Field[] {
   return [
-    { ...common, id: fieldIdFor('password', 'password'), name: 'password', type: 'password', system: true, hidden: true, required: true, min: 8, max: 0, pattern: '', cost: 0 },
+    { ...common, id: fieldIdFor('password', 'password'), name: 'password', type: 'password', system: true, hidden: true, required: true, min: 8, max: 0, pattern: '', cost: 0, rejectCommon: false },
     { ...common, id: fieldIdFor('text', 'tokenKey'), name: 'tokenKey', type: 'text', system: true, hidden: true, required: true, min: 30, max: 60, pattern: '', autogeneratePattern: '[a-zA-Z0-9]{50}', primaryKey: false },
     { ...common, id: fieldIdFor('email', 'email'), name: 'email', type: 'email', system: true, required: true, onlyDomains: [], exceptDomains: [] },
     { ...common, id: fieldIdFor('bool', 'emailVisibility'), name: 'emailVisibility', type: 'bool', system: true },

@@ -58,6 +58,11 @@ export interface RecordService extends RecordOperations {
   findStored(collection: Collection, id: string): Promise<StoredRecord | null>;
   /** The first record whose `field` equals `value` (case-insensitively when asked). */
   findByField(collection: Collection, field: string, value: string, options?: { ignoreCase?: boolean }): Promise<StoredRecord | null>;
+  /**
+   * Stores a new hash of the same password in an auth record, if its hash is still `previous` (a
+   * concurrent password change wins). Not a record change: no event, sessions and tokenKey untouched.
+   */
+  replacePasswordHash(collection: Collection, recordId: string, previous: string, next: string): Promise<boolean>;
   /** Whether the record matches a rule for this request (superusers-only rules never match). */
   matchesRule(collection: Collection, rule: 'authRule' | 'manageRule' | 'mfaRule', recordId: string, request: RequestInfo): Promise<boolean>;
   serialize(collection: Collection, record: StoredRecord, viewer: Viewer): RecordJson;
@@ -483,6 +488,13 @@ export function createRecordService({ database, registry, passwords }: RecordSer
         : query.where(column, '=', value);
       const row = await query.limit(ONE_ROW).executeTakeFirst();
       return row ? readRow(plan, row, dialect) : null;
+    },
+    async replacePasswordHash(collection, recordId, previous, next) {
+      const plan = planFor(collection);
+      if (collection.type !== 'auth' || previous === '') return false;
+      const result = await db.updateTable(plan.table).set({ password: next })
+        .where('id', '=', recordId).where('password', '=', previous).executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
     async matchesRule(collection, ruleName, recordId, request) {
       const plan = planFor(collection);

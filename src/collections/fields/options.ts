@@ -184,9 +184,19 @@ function withTypeOptions(type: FieldType, common: Common, read: OptionReader): F
         mimeTypes: read.strings('mimeTypes'), thumbs: read.strings('thumbs'), protected: read.bool('protected'),
       };
     case 'password':
-      return { ...common, type, min: read.int('min', 0), max: read.int('max', 0), pattern: read.regex('pattern'), cost: read.int('cost', 0) };
+      return {
+        ...common, type, min: read.int('min', 0), max: read.int('max', 0), pattern: read.regex('pattern'), cost: read.int('cost', 0),
+        rejectCommon: read.bool('rejectCommon'),
+      };
   }
 }
+
+/**
+ * The most bytes a password may have, whatever the field's `max` says: longer input is refused with a
+ * 400 before any hashing work (Argon2 has no 72-byte limit as bcrypt does, but an unbounded input is
+ * an easy way to burn CPU).
+ */
+export const PASSWORD_MAX_BYTES = 1024;
 
 /** Effective limits where PocketBase reads 0 as "the default". */
 export const EFFECTIVE = {

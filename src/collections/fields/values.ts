@@ -4,7 +4,8 @@ import { fieldError, type FieldError } from '../../core/errors.js';
 import { parseDate } from '../../core/time.js';
 import type { ColumnKind, DialectAdapter } from '../../db/index.js';
 import type { Field, FieldOf } from '../model.js';
-import { EFFECTIVE } from './options.js';
+import { isCommonPassword } from './common-passwords.js';
+import { EFFECTIVE, PASSWORD_MAX_BYTES } from './options.js';
 
 /** A value as the API shows it: string, number, boolean, string[], geo point or any JSON. */
 export type FieldValue = unknown;
@@ -41,6 +42,8 @@ export function zeroValue(field: Field): FieldValue {
     default: return isMultiple(field) ? [] : '';
   }
 }
+
+const COMMON_PASSWORD = 'The password is one of the most commonly used ones; choose a less common password.';
 
 const CANONICAL_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 
@@ -176,7 +179,12 @@ export function validateValue(field: Field, value: FieldValue): FieldError | nul
     }
     case 'password': {
       const v = value as string;
-      return checkLength(v, field.min, EFFECTIVE.passwordMax(field.max)) ?? checkPattern(v, field.pattern);
+      if (Buffer.byteLength(v) > PASSWORD_MAX_BYTES) {
+        return fieldError('validation_max_text_constraint', `Must be no more than ${PASSWORD_MAX_BYTES} bytes.`, { max: PASSWORD_MAX_BYTES });
+      }
+      return checkLength(v, field.min, EFFECTIVE.passwordMax(field.max)) ?? checkPattern(v, field.pattern)
+        // A stored field from before the option existed has no `rejectCommon`: off.
+        ?? (field.rejectCommon === true && isCommonPassword(v) ? fieldError('validation_password_common', COMMON_PASSWORD) : null);
     }
     case 'editor': {
       const max = EFFECTIVE.editorMaxSize(field.maxSize);
