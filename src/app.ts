@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import {
-  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, createTotpStore, mfasMigration, originsMigration, otpsMigration,
+  authHook, authLogMigration, authRoutes, createArgon2Hasher, createAuthCookies, createAuthLog, createAuthService, createMfaStore, createOriginStore, createOtpStore, createSessionStore, createTotpStore, mfasMigration, originsMigration, otpsMigration,
   totpsMigration, type AuthService,
 } from './auth/index.js';
 import {
@@ -79,12 +79,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }
 
     const server = await createHttpServer({ log: log.child({ module: 'http' }), trustedProxies: config.trustedProxies });
-    await server.register(authHook, { auth });
+    const cookies = createAuthCookies({ settings: () => settings.current().authCookie, publicUrl: config.publicUrl });
+    await server.register(authHook, { auth, cookies });
     await server.register(healthRoutes, { prefix: '/api', database });
     await server.register(collectionRoutes, { prefix: '/api', collections });
     await server.register(recordRoutes, { prefix: '/api', records });
     await server.register(batchRoutes, { prefix: '/api', records });
-    await server.register(authRoutes, { prefix: '/api', auth, authLog });
+    await server.register(authRoutes, { prefix: '/api', auth, authLog, cookies });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(settingsRoutes, { prefix: '/api', settings });
     await server.register(dashboardRoutes);
