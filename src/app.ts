@@ -7,6 +7,7 @@ import {
   authLogMigration,
   authRoutes,
   createArgon2Hasher,
+  createAuthCookies,
   createAuthLog,
   createAuthService,
   createMfaStore,
@@ -100,7 +101,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }
 
     const server = await createHttpServer({ log: log.child({ module: 'http' }), trustedProxies: config.trustedProxies });
-    await server.register(authHook, { auth });
+    const cookies = createAuthCookies({ settings: () => settings.current().authCookie, publicUrl: config.publicUrl });
+    await server.register(authHook, { auth, cookies });
     await server.register(rateLimits, {
       settings: () => settings.current().rateLimits,
       counters: createMemoryCounters(),
@@ -111,7 +113,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(collectionRoutes, { prefix: '/api', collections });
     await server.register(recordRoutes, { prefix: '/api', records });
     await server.register(batchRoutes, { prefix: '/api', records });
-    await server.register(authRoutes, { prefix: '/api', auth, authLog });
+    await server.register(authRoutes, { prefix: '/api', auth, authLog, cookies });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(settingsRoutes, { prefix: '/api', settings });
     await server.register(dashboardRoutes);

@@ -19,7 +19,9 @@ export { createOriginStore, originsMigration, type OriginStore } from './origins
 export { createMfaStore, mfasMigration, type MfaStore } from './mfas.js';
 /** One-time codes for OTP sign-in. */
 export { createOtpStore, otpsMigration, MAX_OTP_ATTEMPTS, type OtpStore } from './otps.js';
-/** Sets `request.auth` from the Authorization header on every request. */
+/** Cookie mode: the session cookie, the CSRF cookie and the checks on requests that use them. */
+export { createAuthCookies, CSRF_HEADER, type AuthCookies, type AuthCookieSettings } from './cookies.js';
+/** Sets `request.auth` from the Authorization header (or, in cookie mode, the cookie) on every request. */
 export { authHook, tokenFromHeader } from './hook.js';
 export { authRoutes } from './routes.js';
 /** Rate limits per client IP and lockout per identity on the credential routes. */

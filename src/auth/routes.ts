@@ -1,9 +1,10 @@
 // HTTP shapes of the sign-in routes on any auth collection (API.md §6).
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { requestInfo, requireSuperuser } from '../http/index.js';
 import { parseListParams } from '../query/index.js';
 import type { AuthLog } from './auth-log.js';
-import type { AuthService, Peer } from './service.js';
+import type { AuthCookies } from './cookies.js';
+import type { AuthReply, AuthService, Peer } from './service.js';
 
 type Params = { collection: string };
 const params = {
@@ -36,19 +37,22 @@ function peerOf(req: FastifyRequest): Peer {
 
 const recordOf = (req: FastifyRequest): string | undefined => queryText(req, 'record') || undefined;
 
-export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLog }> = async (app, { auth, authLog }) => {
-  app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params, body: passwordBody } }, (req) =>
+export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLog; cookies: AuthCookies }> = async (app, { auth, authLog, cookies }) => {
+  // Every sign-in answer goes through this, so cookie mode sets its cookies (impersonation does not).
+  const signedIn = (reply: FastifyReply) => (answer: AuthReply): AuthReply => cookies.issue(reply, answer);
+
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-password', { schema: { params, body: passwordBody } }, (req, reply) =>
     auth.authWithPassword(req.params.collection, req.body, {
       ...peerOf(req),
       request: requestInfo(req, 'password'),
       expand: expandOf(req),
-    }));
+    }).then(signedIn(reply)));
 
   app.get<{ Params: Params }>('/collections/:collection/auth-methods', { schema: { params } }, (req) =>
     auth.authMethods(req.params.collection));
 
-  app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req) =>
-    auth.authRefresh(req.params.collection, req.auth, { ...peerOf(req), request: requestInfo(req), expand: expandOf(req) }));
+  app.post<{ Params: Params }>('/collections/:collection/auth-refresh', { schema: { params } }, (req, reply) =>
+    auth.authRefresh(req.params.collection, req.auth, { ...peerOf(req), request: requestInfo(req), expand: expandOf(req) }).then(signedIn(reply)));
 
   app.post<{ Params: Params }>('/collections/:collection/request-verification', { schema: { params } }, async (req, reply) => {
     await auth.requestVerification(req.params.collection, req.body);
@@ -90,8 +94,8 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLo
   app.post<{ Params: Params }>('/collections/:collection/request-otp', { schema: { params } }, (req) =>
     auth.requestOtp(req.params.collection, req.body));
 
-  app.post<{ Params: Params }>('/collections/:collection/auth-with-otp', { schema: { params } }, (req) =>
-    auth.authWithOtp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'otp'), expand: expandOf(req) }));
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-otp', { schema: { params } }, (req, reply) =>
+    auth.authWithOtp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'otp'), expand: expandOf(req) }).then(signedIn(reply)));
 
   // TOTP (Mainspring's addition, CONTRACT.md).
   app.post<{ Params: Params }>('/collections/:collection/totp/enroll', { schema: { params } }, (req) =>
@@ -105,8 +109,8 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLo
     return reply.code(204).send();
   });
 
-  app.post<{ Params: Params }>('/collections/:collection/auth-with-totp', { schema: { params } }, (req) =>
-    auth.authWithTotp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'totp'), expand: expandOf(req) }));
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-totp', { schema: { params } }, (req, reply) =>
+    auth.authWithTotp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'totp'), expand: expandOf(req) }).then(signedIn(reply)));
 
   // The auth log (Mainspring's addition, CONTRACT.md): superusers only.
   app.get('/auth-log', async (req) => {

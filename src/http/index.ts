@@ -3,3 +3,5 @@
 export { createHttpServer, toAppError, DEFAULT_BODY_LIMIT, type HttpServerOptions } from './server.js';
 export { requestInfo, requireAuth, requireSuperuser } from './request.js';
 export { parseFields, pickFields } from './fields.js';
+/** One cookie from a `Cookie` header, and `Set-Cookie` values. */
+export { readCookie, serializeCookie, type CookieAttributes } from './cookie-header.js';
