@@ -29,7 +29,7 @@ import {
   type CollectionRegistry, type CollectionService,
 } from './collections/index.js';
 import type { Config } from './config.js';
-import { createMemoryCounters } from './cache/index.js';
+import { connectRedis, createMemoryBus, createMemoryCounters, type RedisConnections } from './cache/index.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { createSecretBox } from './core/secret-box.js';
 import { migrateUp, openDatabase, systemTablesMigration, type Database, type Migration } from './db/index.js';
@@ -68,7 +68,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const log = options.log ?? createLogger(config.logLevel);
   mkdirSync(config.dir, { recursive: true });
   const database = openDatabase(config.dbUrl);
+  let redis: RedisConnections | null = null;
   try {
+    // Shared by every node when configured; otherwise this process is the whole deployment.
+    redis = config.redisUrl ? await connectRedis(config.redisUrl, log.child({ module: 'redis' })) : null;
+    const counters = redis?.counters ?? createMemoryCounters();
+    const bus = redis?.bus ?? createMemoryBus();
     const secrets = createSecretBox(config.secret);
     const registry = createCollectionRegistry(database);
     const passwords = createArgon2Hasher(options.passwordHashing);
@@ -76,7 +81,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const collections = createCollectionService({ database, registry, secrets, truncateRecords: (c) => records.truncate(c) });
     const sessions = createSessionStore(database);
     const mail = createDevCatcher(config.dir, 'Mainspring <no-reply@localhost>');
-    const settings = createSettingsStore(database, secrets, { name: 'Mainspring', url: config.publicUrl });
+    const settings = createSettingsStore(database, secrets, bus, { name: 'Mainspring', url: config.publicUrl });
     // Read at each use, so a settings change reaches the next mail.
     const appInfo = {
       get name() { return settings.current().meta.appName; },
@@ -88,7 +93,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const origins = createOriginStore(database);
     const totps = createTotpStore(database, secrets);
     const rehash = createPasswordRehasher({ passwords, records, log: log.child({ module: 'auth' }) });
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo });
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer: mail, authLog, otps, mfas, origins, totps, bus, app: appInfo });
     const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration];
 
     if (options.migrate !== false) {
@@ -105,11 +110,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(authHook, { auth, cookies });
     await server.register(rateLimits, {
       settings: () => settings.current().rateLimits,
-      counters: createMemoryCounters(),
+      counters,
       authLog,
       collection: (idOrName) => registry.get(idOrName),
     });
-    await server.register(healthRoutes, { prefix: '/api', database });
+    await server.register(healthRoutes, { prefix: '/api', database, redis });
     await server.register(collectionRoutes, { prefix: '/api', collections });
     await server.register(recordRoutes, { prefix: '/api', records });
     await server.register(batchRoutes, { prefix: '/api', records });
@@ -131,12 +136,14 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       close() {
         closing ??= (async () => {
           await server.close();
+          await redis?.close();
           await database.close();
         })();
         return closing;
       },
     };
   } catch (err) {
+    await redis?.close();
     await database.close().catch(() => undefined);
     throw err;
   }

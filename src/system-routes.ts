@@ -1,17 +1,16 @@
 // Health checks and the dashboard's mount point.
 import type { FastifyPluginAsync } from 'fastify';
+import type { RedisConnections } from './cache/index.js';
 import type { Database } from './db/index.js';
 
-export const healthRoutes: FastifyPluginAsync<{ database: Database }> = async (app, { database }) => {
+export const healthRoutes: FastifyPluginAsync<{ database: Database; redis: RedisConnections | null }> = async (app, { database, redis }) => {
   app.get('/health', async () => ({ code: 200, message: 'API is healthy.', data: {} }));
 
-  // Ready only when the database answers; load balancers take the node out otherwise.
+  // Ready only when the database (and Redis, when configured) answer; load balancers take the node out otherwise.
   app.get('/health/ready', async (_req, reply) => {
-    const ok = await database.ping();
-    // TODO(#7): also ping Redis when it is configured.
-    return reply.code(ok ? 200 : 503).send(ok
-      ? { code: 200, message: 'API is ready.', data: {} }
-      : { status: 503, message: 'The database is not responding.', data: {} });
+    const [db, cache] = await Promise.all([database.ping(), redis ? redis.ping() : true]);
+    if (db && cache) return reply.send({ code: 200, message: 'API is ready.', data: {} });
+    return reply.code(503).send({ status: 503, message: db ? 'Redis is not responding.' : 'The database is not responding.', data: {} });
   });
 };
 

@@ -1,6 +1,7 @@
 // Sign-in and token checks: password sign-in, refresh, and the token -> caller lookup that runs on
 // every request (cached; a change to the record or its session drops the cached entry at once).
 import { LRUCache } from 'lru-cache';
+import type { Bus } from '../cache/index.js';
 import { isAuthCollection, SUPERUSERS_ID, type Collection, type CollectionRegistry } from '../collections/index.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, MfaRequiredError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
@@ -136,7 +137,13 @@ export interface AuthServiceDeps {
   readonly totps: TotpStore;
   /** `{APP_NAME}` and `{APP_URL}` in mail templates. */
   readonly app: { readonly name: string; readonly url: string };
+  /** Carries revocations to every node's token cache. */
+  readonly bus: Bus;
 }
+
+/** Bus channel of revocations: ended sessions, or a record whose tokens all changed. */
+const REVOKED_CHANNEL = 'auth.revoked';
+type Revocation = { readonly sessions: readonly string[] } | { readonly collectionId: string; readonly recordId: string };
 
 const MISSING_AUTH_COLLECTION = 'Missing or invalid auth collection context.';
 const FAILED = 'Failed to authenticate.';
@@ -162,7 +169,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer, authLog, otps, mfas, origins, totps, app }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer, authLog, otps, mfas, origins, totps, app, bus }: AuthServiceDeps): AuthService {
   /** One auth log line for `record` (or for an identity that matched none). */
   const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
     authLog.record({
@@ -193,9 +200,30 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     }
   }
 
-  function forgetRecord(collectionId: string, recordId: string): void {
-    forgetWhere((state) => state.collectionId === collectionId && state.record.id === recordId);
+  function forgetLocally(revocation: Revocation): void {
+    if ('sessions' in revocation) {
+      const ended = new Set(revocation.sessions);
+      forgetWhere((state) => ended.has(state.sessionId));
+    } else {
+      forgetWhere((state) => state.collectionId === revocation.collectionId && state.record.id === revocation.recordId);
+    }
   }
+
+  // Here at once (the answer must not outrun it), and on every other node through the Bus.
+  function forget(revocation: Revocation): void {
+    forgetLocally(revocation);
+    bus.publish(REVOKED_CHANNEL, JSON.stringify(revocation));
+  }
+  bus.subscribe(REVOKED_CHANNEL, (message) => {
+    try {
+      forgetLocally(JSON.parse(message) as Revocation);
+    } catch {
+      // Not ours to read: nothing to forget.
+    }
+  });
+
+  const forgetRecord = (collectionId: string, recordId: string): void => forget({ collectionId, recordId });
+  const forgetSessions = (ids: Iterable<string>): void => forget({ sessions: [...ids] });
 
   // A changed or deleted auth record may have a new tokenKey or be gone: its cached tokens must go.
   records.onChange((change) => {
@@ -443,7 +471,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     },
     async revokeSession(sessionId) {
       await sessions.revoke(sessionId);
-      forgetWhere((state) => state.sessionId === sessionId);
+      forgetSessions([sessionId]);
     },
     async requestVerification(idOrName, rawBody) {
       const collection = authCollection(idOrName);
@@ -632,14 +660,14 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       if (!caller) throw new AppError('unauthorized', NEEDS_AUTH);
       if (!mayEnd) throw new AppError('not_found');
       await sessions.revoke(sessionId);
-      forgetWhere((state) => state.sessionId === sessionId);
+      forgetSessions([sessionId]);
       await logEvent(collection, 'signout', 'success', client, { id: session!.recordId }, '');
     },
     async revokeOtherSessions(idOrName, caller, recordId, client) {
       const collection = authCollection(idOrName);
       const owner = sessionOwner(collection, caller, recordId);
       const ended = new Set(await sessions.revokeAllBut(collection.id, owner.recordId, owner.current ?? ''));
-      if (ended.size) forgetWhere((state) => ended.has(state.sessionId));
+      if (ended.size) forgetSessions(ended);
       await logEvent(collection, 'signout', 'success', client, { id: owner.recordId }, '');
     },
     async authWithPassword(idOrName, rawBody, client) {

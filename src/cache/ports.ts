@@ -16,3 +16,12 @@ export interface CounterStore {
   get(key: string): Promise<string | null>;
   delete(key: string): Promise<void>;
 }
+
+/**
+ * Messages between the nodes of one deployment (cache invalidation, revocations, realtime fan-out).
+ * Delivery is at most once and every node gets its own messages back, so handlers must be idempotent.
+ */
+export interface Bus {
+  publish(channel: string, message: string): void;
+  subscribe(channel: string, handler: (message: string) => void): void;
+}

@@ -1,5 +1,6 @@
 // Settings live in one `_params` row as JSON, secrets sealed with MS_SECRET. Reads come from memory
 // (every request may consult them); writes go to the database first, then replace the copy.
+import type { Bus } from '../cache/index.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { formatDate } from '../core/time.js';
 import type { Database } from '../db/index.js';
@@ -7,6 +8,8 @@ import { defaultSettings, mergeSettings, SECRET_FIELDS, type Settings } from './
 
 const TABLE = '_params';
 const ROW_ID = 'settings';
+/** Bus channel telling the other nodes to re-read the settings. */
+const CHANGED_CHANNEL = 'settings.changed';
 
 export interface SettingsStore {
   /** The settings in force, secrets in the clear (for the server's own use). */
@@ -29,7 +32,7 @@ function transformSecrets(settings: Settings, transform: (value: string) => stri
   return out as unknown as Settings;
 }
 
-export function createSettingsStore(database: Database, secrets: SecretBox, app: { name: string; url: string }): SettingsStore {
+export function createSettingsStore(database: Database, secrets: SecretBox, bus: Bus, app: { name: string; url: string }): SettingsStore {
   const defaults = defaultSettings(app);
   let settings = defaults;
   const listeners: ((s: Settings) => void)[] = [];
@@ -47,6 +50,11 @@ export function createSettingsStore(database: Database, secrets: SecretBox, app:
     return transformSecrets(mergeSettings(defaults, raw), (v) => secrets.open(v));
   }
 
+  // Every node gets its own message back too: re-reading then is harmless.
+  bus.subscribe(CHANGED_CHANNEL, () => {
+    readStored().then(publish, () => undefined);
+  });
+
   return {
     current: () => settings,
     async reload() {
@@ -60,7 +68,9 @@ export function createSettingsStore(database: Database, secrets: SecretBox, app:
         const updated = await trx.updateTable(TABLE).set({ value, updated: now }).where('id', '=', ROW_ID).executeTakeFirst();
         if (Number(updated.numUpdatedRows) === 0) await trx.insertInto(TABLE).values({ id: ROW_ID, value, created: now, updated: now }).execute();
       });
-      return publish(next);
+      publish(next);
+      bus.publish(CHANGED_CHANNEL, '');
+      return next;
     },
     onChange(listener) {
       listeners.push(listener);

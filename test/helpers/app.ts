@@ -3,7 +3,7 @@
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
-import type { TestEngine } from './engines.js';
+import type { TestDatabase, TestEngine } from './engines.js';
 
 export interface TestResponse {
   readonly status: number;
@@ -23,6 +23,7 @@ export interface RequestOptions {
 export interface TestApp {
   readonly app: App;
   readonly url: string;
+  readonly database: TestDatabase;
   readonly engine: TestEngine['name'];
   readonly superuserEmail: string;
   readonly superuserPassword: string;
@@ -47,10 +48,12 @@ export interface StartOptions {
   readonly rateLimits?: boolean;
   /** Extra environment (MS_TRUSTED_PROXIES, …) on top of the test database and secret. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Another node's database: this app shares it, and leaves dropping it to its owner. */
+  readonly database?: TestDatabase;
 }
 
-export async function startTestApp({ engine, rateLimits = false, env = {} }: StartOptions): Promise<TestApp> {
-  const database = await engine.createDatabase();
+export async function startTestApp({ engine, rateLimits = false, env = {}, database: shared }: StartOptions): Promise<TestApp> {
+  const database = shared ?? await engine.createDatabase();
   const config = loadConfig({
     env: { MS_DB_URL: database.url, MS_SECRET: TEST_SECRET, MS_LOG_LEVEL: 'silent', ...env },
     dir: database.dir,
@@ -86,12 +89,14 @@ export async function startTestApp({ engine, rateLimits = false, env = {} }: Sta
     auth: { collectionId: superusers.id, collectionName: superusers.name, record: { id: '' }, sessionId: '', isSuperuser: true, token: '', refreshable: false },
     request: { auth: null, method: 'POST', context: 'default', query: {}, headers: {}, body: {} },
   };
-  await app.records.create(superusers.id, { email: superuserEmail, password: superuserPassword, passwordConfirm: superuserPassword }, systemCtx);
+  // The node that made the database made its superuser.
+  if (!shared) await app.records.create(superusers.id, { email: superuserEmail, password: superuserPassword, passwordConfirm: superuserPassword }, systemCtx);
 
   let token: string | null = null;
   return {
     app,
     url,
+    database,
     engine: engine.name,
     superuserEmail,
     superuserPassword,
@@ -109,7 +114,7 @@ export async function startTestApp({ engine, rateLimits = false, env = {} }: Sta
     delete: (path, options) => request('DELETE', path, options),
     async close() {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }
