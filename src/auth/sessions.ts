@@ -22,7 +22,6 @@ export interface SessionStore {
   create(input: { collectionId: string; recordId: string; userAgent: string; ip: string; refreshable: boolean; maxAgeSeconds: number }): Promise<Session>;
   get(id: string): Promise<Session | null>;
   revoke(id: string): Promise<void>;
-  revokeAllOf(collectionId: string, recordId: string): Promise<void>;
   /** Sets `lastSeen` (PocketBase's date format). */
   touch(id: string, lastSeen: string): Promise<void>;
   /** One page of a record's live sessions, with the list parameters (filter, sort) of every list. */
@@ -96,9 +95,6 @@ export function createSessionStore(database: Database): SessionStore {
     },
     async revoke(id) {
       await db.deleteFrom(TABLE).where('id', '=', id).execute();
-    },
-    async revokeAllOf(collectionId, recordId) {
-      await db.deleteFrom(TABLE).where('collectionId', '=', collectionId).where('recordId', '=', recordId).execute();
     },
   };
 }
