@@ -20,12 +20,13 @@ import {
   originsMigration,
   otpsMigration,
   rateLimits,
+  superuserIps,
   totpsMigration,
   type Argon2Params,
   type AuthService,
 } from './auth/index.js';
 import {
-  collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
+  collectionRoutes, createCollectionRegistry, SUPERUSERS_ID, createCollectionService, defaultCollectionsMigration,
   type CollectionRegistry, type CollectionService,
 } from './collections/index.js';
 import type { Config } from './config.js';
@@ -108,6 +109,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const server = await createHttpServer({ log: log.child({ module: 'http' }), trustedProxies: config.trustedProxies });
     const cookies = createAuthCookies({ settings: () => settings.current().authCookie, publicUrl: config.publicUrl });
     await server.register(authHook, { auth, cookies });
+    await server.register(superuserIps, {
+      allowed: () => settings.current().superuserIPs,
+      isSuperusers: (idOrName) => registry.get(idOrName)?.id === SUPERUSERS_ID,
+    });
     await server.register(rateLimits, {
       settings: () => settings.current().rateLimits,
       counters,

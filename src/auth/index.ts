@@ -26,3 +26,5 @@ export { authHook, tokenFromHeader } from './hook.js';
 export { authRoutes } from './routes.js';
 /** Rate limits per client IP and lockout per identity on the credential routes. */
 export { rateLimits } from './limits.js';
+/** `superuserIPs`: superusers act only from the addresses listed. */
+export { superuserIps } from './superuser-ips.js';

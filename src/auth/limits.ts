@@ -4,11 +4,11 @@
 // `window` the identity is locked, each lockout in a row twice as long as the one before.
 // Unknown identities are counted and locked alike, so a lockout tells nothing about who exists.
 import { createHash } from 'node:crypto';
-import { BlockList, isIPv6 } from 'node:net';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CounterStore } from '../cache/index.js';
 import { RateLimitedError } from '../core/errors.js';
+import { ipList, type IpList } from '../http/index.js';
 import type { RateLimitRule, Settings } from '../settings/index.js';
 import type { AuthLog } from './auth-log.js';
 
@@ -63,7 +63,7 @@ interface CompiledLimits {
   readonly byLabel: ReadonlyMap<string, readonly RateLimitRule[]>;
   /** Path-prefix rules, longest first. */
   readonly prefixes: readonly RateLimitRule[];
-  readonly excluded: BlockList;
+  readonly excluded: IpList;
 }
 
 function compile(limits: RateLimits): CompiledLimits {
@@ -74,18 +74,7 @@ function compile(limits: RateLimits): CompiledLimits {
     else byLabel.set(rule.label, [...(byLabel.get(rule.label) ?? []), rule]);
   }
   prefixes.sort((a, b) => b.label.length - a.label.length);
-  const excluded = new BlockList();
-  for (const entry of limits.excludedIPs) {
-    const [address = '', bits] = entry.split('/');
-    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
-    try {
-      if (bits === undefined) excluded.addAddress(address, type);
-      else excluded.addSubnet(address, Number(bits), type);
-    } catch {
-      // An address that does not parse excludes nothing.
-    }
-  }
-  return { source: limits, byLabel, prefixes, excluded };
+  return { source: limits, byLabel, prefixes, excluded: ipList(limits.excludedIPs) };
 }
 
 function audienceMatches(rule: RateLimitRule, req: FastifyRequest): boolean {
@@ -135,7 +124,7 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
     const limits = current();
     if (!limits.source.enabled) return done();
     const rule = ruleFor(limits, req);
-    if (!rule || limits.excluded.check(req.ip, isIPv6(req.ip) ? 'ipv6' : 'ipv4')) return done();
+    if (!rule || limits.excluded.has(req.ip)) return done();
     counters.hit(`rate:${rule.label}:${rule.audience}:${req.ip}`, rule.duration * 1000).then((counter) => {
       done(counter.count > rule.maxRequests ? new RateLimitedError(counter.resetInMs / 1000) : undefined);
     }, done);

@@ -82,6 +82,25 @@ for (const engine of availableEngines()) {
       expect((await t.get('/api/settings', { token: su })).body).toEqual(before);
     });
 
+    it('lets superusers act only from superuserIPs when it is set', async () => {
+      const user = await signUp(t, 'ips@example.com');
+      expect((await t.patch('/api/settings', { superuserIPs: ['192.0.2.0/24', '198.51.100.7'] }, { token: su })).status).toBe(200);
+      try {
+        // The token counts as a guest, and the sign-in is refused before the password is looked at.
+        expectError(await t.get('/api/settings', { token: su }), 401);
+        expectError(await t.post('/api/collections/_superusers/auth-with-password', { identity: t.superuserEmail, password: t.superuserPassword }), 403);
+        expectError(await t.post('/api/collections/_superusers/auth-with-password', { identity: t.superuserEmail, password: 'wrong' }), 403);
+        // Other auth collections are not affected.
+        expect((await t.post('/api/collections/users/auth-with-password', { identity: user.email, password: user.password })).status).toBe(200);
+        // 127.0.0.1 in the list lets the superuser back in.
+        await t.app.settings.update({ superuserIPs: ['10.0.0.0/8', '127.0.0.1'] });
+        expect((await t.get('/api/settings', { token: su })).status).toBe(200);
+      } finally {
+        await t.app.settings.update({ superuserIPs: [] });
+      }
+      expect((await t.get('/api/settings', { token: su })).status).toBe(200);
+    });
+
     it('names the app in mails from meta.appName and meta.appURL', async () => {
       await t.patch('/api/settings', { meta: { appName: 'Widgets Inc', appURL: 'https://widgets.example' } }, { token: su });
       await signUp(t, 'mailme@example.com');
