@@ -7,6 +7,10 @@ import {
   totpsMigration, type AuthService,
 } from './auth/index.js';
 import {
+  createExternalAuthStore, createIdTokenVerifier, createOAuth2Methods, createOAuth2Service, createProviderResolver, externalAuthsMigration, oauth2Routes,
+} from './auth/index.js';
+import { createOutboundClient } from './outbound/index.js';
+import {
   collectionRoutes, createCollectionRegistry, createCollectionService, defaultCollectionsMigration,
   type CollectionRegistry, type CollectionService,
 } from './collections/index.js';
@@ -66,8 +70,19 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const mfas = createMfaStore(database);
     const origins = createOriginStore(database);
     const totps = createTotpStore(database, secrets);
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo });
-    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration];
+    // Every request to a user-configured URL goes through the SSRF guard.
+    const outbound = createOutboundClient({ allowPrivate: config.outboundAllowPrivate });
+    const providerResolver = createProviderResolver(outbound, secrets);
+    const oauth2Methods = createOAuth2Methods(providerResolver, log.child({ module: 'oauth2' }));
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo, oauth2Methods });
+    const oauth2 = createOAuth2Service({
+      registry, records, auth, authLog, resolver: providerResolver, http: outbound, idTokens: createIdTokenVerifier(outbound),
+      externalAuths: createExternalAuthStore(database, registry, records), log: log.child({ module: 'oauth2' }),
+    });
+    const migrations: Migration[] = [
+      systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration,
+      externalAuthsMigration(collections, registry),
+    ];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);
@@ -85,6 +100,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(recordRoutes, { prefix: '/api', records });
     await server.register(batchRoutes, { prefix: '/api', records });
     await server.register(authRoutes, { prefix: '/api', auth, authLog });
+    await server.register(oauth2Routes, { prefix: '/api', oauth2 });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(settingsRoutes, { prefix: '/api', settings });
     await server.register(dashboardRoutes);

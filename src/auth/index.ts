@@ -1,5 +1,5 @@
 // Auth: password hashing, sessions, tokens and the sign-in routes.
-export type { AuthMethods, AuthReply, AuthService, AuthServiceDeps, ClientInfo, Peer } from './service.js';
+export type { AuthMethods, AuthReply, AuthService, AuthServiceDeps, ClientInfo, OAuth2Methods, Peer, SignInAttempt } from './service.js';
 /** The auth log: every sign-in, failure, refresh, sign-out and credential change. */
 export { authLogMigration, createAuthLog, type AuthEvent, type AuthLog, type AuthLogEntry } from './auth-log.js';
 /** Password sign-in, refresh and the per-request token check. */
@@ -18,3 +18,8 @@ export { createOtpStore, otpsMigration, MAX_OTP_ATTEMPTS, type OtpStore } from '
 /** Sets `request.auth` from the Authorization header on every request. */
 export { authHook, tokenFromHeader } from './hook.js';
 export { authRoutes } from './routes.js';
+/** OAuth2 / OpenID Connect sign-in. */
+export {
+  createExternalAuthStore, createIdTokenVerifier, createOAuth2Methods, createOAuth2Service, createProviderResolver, externalAuthsMigration, oauth2Routes,
+  type OAuth2Service,
+} from './oauth2/index.js';

@@ -38,10 +38,11 @@ export interface TestApp {
 
 const TEST_SECRET = 'test-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 
-export async function startTestApp({ engine }: { engine: TestEngine }): Promise<TestApp> {
+/** `env` adds to (or overrides) the test environment, e.g. `{ MS_OUTBOUND_ALLOW_PRIVATE: '1' }`. */
+export async function startTestApp({ engine, env = {} }: { engine: TestEngine; env?: Record<string, string> }): Promise<TestApp> {
   const database = await engine.createDatabase();
   const config = loadConfig({
-    env: { MS_DB_URL: database.url, MS_SECRET: TEST_SECRET, MS_LOG_LEVEL: 'silent' },
+    env: { MS_DB_URL: database.url, MS_SECRET: TEST_SECRET, MS_LOG_LEVEL: 'silent', ...env },
     dir: database.dir,
     http: '127.0.0.1:0',
   });
