@@ -77,7 +77,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo, oauth2Methods });
     const oauth2 = createOAuth2Service({
       registry, records, auth, authLog, resolver: providerResolver, http: outbound, idTokens: createIdTokenVerifier(outbound),
-      externalAuths: createExternalAuthStore(database, registry, records), log: log.child({ module: 'oauth2' }),
+      externalAuths: createExternalAuthStore(database, records), log: log.child({ module: 'oauth2' }),
     });
     const migrations: Migration[] = [
       systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration,

@@ -227,6 +227,9 @@ for (const engine of availableEngines()) {
       expect(res.status, res.text).toBe(200);
       expect(res.body.meta).toMatchObject({ id: sub('frank'), email: 'frank@example.com', isNew: true });
       expect((await rowsOf(t, '_externalAuths')).filter((r) => r.providerId === sub('frank'))).toMatchObject([{ provider: 'oidc2' }]);
+      // Deleting the record deletes its links in the same transaction.
+      expect((await t.delete(`/api/collections/users/records/${res.body.record.id}`, { token: su })).status).toBe(204);
+      expect((await rowsOf(t, '_externalAuths')).filter((r) => r.providerId === sub('frank'))).toEqual([]);
     });
 
     describe('id_token checks (identity from the id_token alone)', () => {

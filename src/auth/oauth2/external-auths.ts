@@ -54,18 +54,9 @@ export function externalAuthsMigration(collections: CollectionService, registry:
   };
 }
 
-export function createExternalAuthStore(database: Database, registry: CollectionRegistry, records: RecordService): ExternalAuthStore {
+/** Reads links directly; writes go through the records service. Deleting a record deletes its links (records/cascade.ts). */
+export function createExternalAuthStore(database: Database, records: RecordService): ExternalAuthStore {
   const { db } = database;
-
-  // A deleted auth record takes its links with it, as in PocketBase.
-  records.onChange((change) => {
-    if (change.action !== 'delete' || change.collection.type !== 'auth' || !registry.get(EXTERNAL_AUTHS)) return;
-    void (async () => {
-      const rows = await db.selectFrom(EXTERNAL_AUTHS).select('id')
-        .where('collectionRef', '=', change.collection.id).where('recordRef', '=', change.record.id).execute();
-      for (const row of rows) await records.remove(EXTERNAL_AUTHS, String(row.id), systemContext());
-    })().catch(() => undefined);
-  });
 
   return {
     async find(collectionId, provider, providerId) {
