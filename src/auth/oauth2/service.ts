@@ -132,7 +132,7 @@ export function createOAuth2Service({ registry, records, auth, authLog, resolver
     for (const [key, value] of Object.entries(values)) {
       const fieldName = mapped[key] ?? '';
       const field = collection.fields.find((f) => f.name === fieldName);
-      // TODO(#8): download the avatar into a file field once file storage exists; text/url fields get the URL.
+      // TODO(#files): download the avatar into a file field once file storage exists; text/url fields get the URL.
       if (!field || field.type === 'file' || value === '' || fieldName in payload) continue;
       payload[fieldName] = value;
     }
