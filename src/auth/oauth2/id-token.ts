@@ -85,6 +85,8 @@ export function createIdTokenVerifier(http: OutboundClient): IdTokenVerifier {
       // Only asymmetric algorithms: `none` has no signature and HMAC would make the client secret a signing key.
       const alg = Object.prototype.hasOwnProperty.call(ALGORITHMS, algName) ? ALGORITHMS[algName]! : null;
       if (!alg) throw fail(`algorithm ${JSON.stringify(algName)} not accepted`);
+      // RFC 7515 §4.1.11: extensions the verifier does not understand must not be ignored.
+      if (header.crit !== undefined) throw fail('critical header extensions not supported');
       if (check.jwksURL === '') throw fail('no JWKS to check it against');
       if (check.issuers.length === 0) throw fail('no issuer to check it against');
 
