@@ -26,6 +26,10 @@ import {
   type AuthService,
 } from './auth/index.js';
 import {
+  createExternalAuthStore, createIdTokenVerifier, createOAuth2Methods, createOAuth2Service, createProviderResolver, externalAuthsMigration,
+} from './auth/index.js';
+import { createOutboundClient } from './outbound/index.js';
+import {
   collectionRoutes, createCollectionRegistry, SUPERUSERS_ID, createCollectionService, defaultCollectionsMigration,
   type CollectionRegistry, type CollectionService,
 } from './collections/index.js';
@@ -94,8 +98,19 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const origins = createOriginStore(database);
     const totps = createTotpStore(database, secrets);
     const rehash = createPasswordRehasher({ passwords, records, log: log.child({ module: 'auth' }) });
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer: mail, authLog, otps, mfas, origins, totps, bus, app: appInfo });
-    const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration];
+    // Every request to a user-configured URL goes through the SSRF guard.
+    const outbound = createOutboundClient({ allowPrivate: config.outboundAllowPrivate });
+    const providerResolver = createProviderResolver(outbound, secrets);
+    const oauth2Methods = createOAuth2Methods(providerResolver, log.child({ module: 'oauth2' }));
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer: mail, authLog, otps, mfas, origins, totps, bus, app: appInfo, oauth2Methods });
+    const oauth2 = createOAuth2Service({
+      registry, records, auth, authLog, resolver: providerResolver, http: outbound, idTokens: createIdTokenVerifier(outbound),
+      externalAuths: createExternalAuthStore(database, records), log: log.child({ module: 'oauth2' }),
+    });
+    const migrations: Migration[] = [
+      systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration,
+      externalAuthsMigration(collections, registry),
+    ];
 
     if (options.migrate !== false) {
       const applied = await migrateUp(database, migrations);
@@ -123,7 +138,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(collectionRoutes, { prefix: '/api', collections });
     await server.register(recordRoutes, { prefix: '/api', records });
     await server.register(batchRoutes, { prefix: '/api', records });
-    await server.register(authRoutes, { prefix: '/api', auth, authLog, cookies });
+    await server.register(authRoutes, { prefix: '/api', auth, oauth2, authLog, cookies });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(settingsRoutes, { prefix: '/api', settings });
     await server.register(dashboardRoutes);

@@ -84,13 +84,13 @@ describe('mainspring CLI', () => {
     expect(again.stdout).toContain('No new migrations');
     const status = await runCli(['migrate', 'status', '--dir', dir]);
     expect(status.stdout).toMatch(/applied\s+0000_system_tables/);
-    expect(status.stdout).toMatch(/applied\s+0006_totps/);
+    expect(status.stdout).toMatch(/applied\s+0007_external_auths/);
     // One step back at a time, newest first; the tables come back with `up`.
     const reverted: string[] = [];
-    for (let i = 0; i < 6; i++) reverted.push((await runCli(['migrate', 'down', '--dir', dir])).stdout.trim());
-    expect(reverted).toEqual(['Reverted: 0006_totps', 'Reverted: 0005_auth_origins', 'Reverted: 0004_mfas', 'Reverted: 0003_otps', 'Reverted: 0002_auth_log', 'Reverted: 0001_default_collections']);
+    for (let i = 0; i < 7; i++) reverted.push((await runCli(['migrate', 'down', '--dir', dir])).stdout.trim());
+    expect(reverted).toEqual(['Reverted: 0007_external_auths', 'Reverted: 0006_totps', 'Reverted: 0005_auth_origins', 'Reverted: 0004_mfas', 'Reverted: 0003_otps', 'Reverted: 0002_auth_log', 'Reverted: 0001_default_collections']);
     const back = await runCli(['migrate', 'up', '--dir', dir]);
-    expect(back.stdout).toContain('0006_totps');
+    expect(back.stdout).toContain('0007_external_auths');
   });
 
   it('serves, upserts a superuser who can sign in, and stops cleanly on SIGTERM and SIGINT', async () => {

@@ -8,7 +8,7 @@ import { runList, type ListParams, type ListResult, type QueryColumn, type Query
 
 const TABLE = '_authLog';
 
-export type AuthEvent = 'signin' | 'signin_failed' | 'refresh' | 'signout' | 'password_change' | 'email_change' | 'impersonate' | 'otp' | 'mfa' | 'lockout';
+export type AuthEvent = 'signin' | 'signin_failed' | 'refresh' | 'signout' | 'password_change' | 'email_change' | 'impersonate' | 'otp' | 'mfa' | 'oauth2' | 'lockout';
 
 export interface AuthLogEntry {
   readonly id: string;

@@ -1,5 +1,5 @@
 // Auth: password hashing, sessions, tokens and the sign-in routes.
-export type { AuthMethods, AuthReply, AuthService, AuthServiceDeps, ClientInfo, Peer } from './service.js';
+export type { AuthMethods, AuthReply, AuthService, AuthServiceDeps, ClientInfo, OAuth2Methods, Peer, SignInAttempt } from './service.js';
 /** The auth log: every sign-in, failure, refresh, sign-out and credential change. */
 export { authLogMigration, createAuthLog, type AuthEvent, type AuthLog, type AuthLogEntry } from './auth-log.js';
 /** Password sign-in, refresh and the per-request token check. */
@@ -28,3 +28,8 @@ export { authRoutes } from './routes.js';
 export { rateLimits } from './limits.js';
 /** `superuserIPs`: superusers act only from the addresses listed. */
 export { superuserIps } from './superuser-ips.js';
+/** OAuth2 / OpenID Connect sign-in. */
+export {
+  createExternalAuthStore, createIdTokenVerifier, createOAuth2Methods, createOAuth2Service, createProviderResolver, externalAuthsMigration,
+  type OAuth2Service,
+} from './oauth2/index.js';

@@ -4,6 +4,7 @@ import { requestInfo, requireSuperuser } from '../http/index.js';
 import { parseListParams } from '../query/index.js';
 import type { AuthLog } from './auth-log.js';
 import type { AuthCookies } from './cookies.js';
+import type { OAuth2Service } from './oauth2/index.js';
 import type { AuthReply, AuthService, Peer } from './service.js';
 
 type Params = { collection: string };
@@ -37,7 +38,14 @@ function peerOf(req: FastifyRequest): Peer {
 
 const recordOf = (req: FastifyRequest): string | undefined => queryText(req, 'record') || undefined;
 
-export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLog; cookies: AuthCookies }> = async (app, { auth, authLog, cookies }) => {
+export interface AuthRoutesOptions {
+  readonly auth: AuthService;
+  readonly oauth2: OAuth2Service;
+  readonly authLog: AuthLog;
+  readonly cookies: AuthCookies;
+}
+
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { auth, oauth2, authLog, cookies }) => {
   // Every sign-in answer goes through this, so cookie mode sets its cookies (impersonation does not).
   const signedIn = (reply: FastifyReply) => (answer: AuthReply): AuthReply => cookies.issue(reply, answer);
 
@@ -90,6 +98,13 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; authLog: AuthLo
       request: requestInfo(req),
       expand: expandOf(req),
     }));
+
+  app.post<{ Params: Params }>('/collections/:collection/auth-with-oauth2', { schema: { params } }, (req, reply) =>
+    oauth2.authWithOAuth2(req.params.collection, req.body, req.auth, {
+      ...peerOf(req),
+      request: requestInfo(req, 'oauth2'),
+      expand: expandOf(req),
+    }).then(signedIn(reply)));
 
   app.post<{ Params: Params }>('/collections/:collection/request-otp', { schema: { params } }, (req) =>
     auth.requestOtp(req.params.collection, req.body));

@@ -86,7 +86,24 @@ export interface AuthService {
   /** Completes an MFA session with a TOTP code or a recovery code. */
   authWithTotp(collection: string, body: unknown, client: ClientInfo): Promise<AuthReply>;
   /** Which sign-in methods a collection offers, in PocketBase's `auth-methods` shape. */
-  authMethods(collection: string): AuthMethods;
+  authMethods(collection: string): Promise<AuthMethods>;
+  /**
+   * For sign-in methods built outside this file (OAuth2): the authRule and second-factor checks a
+   * first factor passes; 403, or 401 `{mfaId}` when a second factor is needed.
+   */
+  checkSignIn(collection: string, record: StoredRecord, attempt: SignInAttempt, client: ClientInfo): Promise<void>;
+  /** Completes a sign-in that passed `checkSignIn`: session, token, new-device alert, auth log, reply. */
+  finishSignIn(collection: string, record: StoredRecord, attempt: SignInAttempt, client: ClientInfo): Promise<AuthReply>;
+}
+
+/** One sign-in by a method other than password: how it is named in MFA sessions and the auth log. */
+export interface SignInAttempt {
+  readonly method: string;
+  readonly event: AuthEvent;
+  /** What the auth log shows as the identity. */
+  readonly identity: string;
+  /** The MFA session a second factor completes (body or query), if any. */
+  readonly mfaId?: unknown;
 }
 
 /** A session as its owner sees it (CONTRACT.md: sessions). */
@@ -112,7 +129,7 @@ export interface SessionQuery {
 
 export interface AuthMethods {
   readonly password: { readonly enabled: boolean; readonly identityFields: readonly string[] };
-  readonly oauth2: { readonly enabled: boolean; readonly providers: readonly unknown[] };
+  readonly oauth2: OAuth2Methods;
   readonly mfa: { readonly enabled: boolean; readonly duration: number };
   readonly otp: { readonly enabled: boolean; readonly duration: number };
   /** Legacy keys older SDKs read. */
@@ -120,6 +137,9 @@ export interface AuthMethods {
   readonly usernamePassword: boolean;
   readonly emailPassword: boolean;
 }
+
+/** The `oauth2` part of `auth-methods`. */
+export interface OAuth2Methods { readonly enabled: boolean; readonly providers: readonly unknown[] }
 
 export interface AuthServiceDeps {
   readonly registry: CollectionRegistry;
@@ -139,6 +159,8 @@ export interface AuthServiceDeps {
   readonly app: { readonly name: string; readonly url: string };
   /** Carries revocations to every node's token cache. */
   readonly bus: Bus;
+  /** The OAuth2 providers a collection offers, with fresh state and PKCE values (auth-methods). */
+  readonly oauth2Methods?: (collection: Collection) => Promise<OAuth2Methods>;
 }
 
 /** Bus channel of revocations: ended sessions, or a record whose tokens all changed. */
@@ -169,7 +191,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer, authLog, otps, mfas, origins, totps, app, bus }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer, authLog, otps, mfas, origins, totps, app, bus, oauth2Methods }: AuthServiceDeps): AuthService {
   /** One auth log line for `record` (or for an identity that matched none). */
   const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
     authLog.record({
@@ -455,19 +477,35 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     authenticateCached,
     issueToken,
     forgetRecord,
-    authMethods(idOrName) {
-      const { auth } = authCollection(idOrName);
+    async authMethods(idOrName) {
+      const collection = authCollection(idOrName);
+      const { auth } = collection;
       const password = auth.passwordAuth;
-      // TODO(#6): OAuth2 providers (with state and PKCE values) once sign-in with them exists.
+      const oauth2 = oauth2Methods ? await oauth2Methods(collection) : { enabled: false, providers: [] };
       return {
         password: { enabled: password.enabled, identityFields: password.identityFields },
-        oauth2: { enabled: false, providers: [] },
+        oauth2,
         mfa: { enabled: auth.mfa.enabled, duration: auth.mfa.duration },
         otp: { enabled: auth.otp.enabled, duration: auth.otp.duration },
-        authProviders: [],
+        authProviders: oauth2.providers,
         usernamePassword: password.enabled && password.identityFields.includes('username'),
         emailPassword: password.enabled && password.identityFields.includes('email'),
       };
+    },
+    async checkSignIn(idOrName, record, attempt, client) {
+      const collection = authCollection(idOrName);
+      if (!(await records.matchesRule(collection, 'authRule', record.id, client.request))) {
+        await logEvent(collection, attempt.event, 'failure', client, record, attempt.identity);
+        throw new AppError('forbidden', AUTH_RULE_FAILED);
+      }
+      await secondFactorGate(collection, record, attempt.method, attempt.mfaId, client);
+    },
+    async finishSignIn(idOrName, record, attempt, client) {
+      const collection = authCollection(idOrName);
+      const token = await issueToken(collection, record, client);
+      await alertOnNewDevice(collection, record, client);
+      await logEvent(collection, attempt.event, 'success', client, record, attempt.identity);
+      return reply(collection, record, token, client);
     },
     async revokeSession(sessionId) {
       await sessions.revoke(sessionId);

@@ -11,6 +11,7 @@ import {
   TOKEN_KINDS, type AuthOptions, type Collection, type CollectionType, type Field, type Rules,
 } from './model.js';
 import { authIndexes, authSystemFields, defaultAuthOptions, idField, newTokenSecret } from './scaffolds.js';
+import { readOAuth2Options } from './oauth2-options.js';
 import { INVALID_VIEW_QUERY_CODE, invalidViewQueryMessage, parseViewQuery, ViewQueryError, type LexOptions, type ParsedViewQuery } from './views/index.js';
 
 type Raw = Readonly<Record<string, unknown>>;
@@ -161,6 +162,10 @@ function readAuthOptions(raw: Raw, previous: AuthOptions | null, ctx: BuildConte
     const value = raw[key];
     if (key === 'authRule' || key === 'manageRule') {
       merged[key] = readRule(raw, key, base[key], errors as Record<string, FieldError>);
+      continue;
+    }
+    if (key === 'oauth2') {
+      merged.oauth2 = readOAuth2Options(value, base.oauth2, ctx.secrets, errors);
       continue;
     }
     if (!isRecord(value)) {

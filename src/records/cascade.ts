@@ -6,6 +6,8 @@ import type { DialectAdapter, Executor } from '../db/index.js';
 import { planFor, readRow, type CollectionPlan, type StoredRecord } from './plan.js';
 import type { RecordChange } from './service.js';
 
+// The system collection of OAuth2 links (auth/oauth2/external-auths.ts).
+const EXTERNAL_AUTHS = '_externalAuths';
 const REQUIRED_REFERENCE = 'The record cannot be deleted because it is part of a required reference in another record.';
 // A bound on cascade recursion (each level is a deleted record, so cycles end well before it).
 const MAX_CASCADE_DEPTH = 1000;
@@ -24,6 +26,10 @@ export function createCascade({ registry, dialect }: { registry: CollectionRegis
     await trx.deleteFrom(plan.table).where('id', '=', record.id).execute();
     if (plan.collection.type === 'auth') {
       await trx.deleteFrom('_sessions').where('collectionId', '=', plan.collection.id).where('recordId', '=', record.id).execute();
+      // Its OAuth2 links go with it, as in PocketBase.
+      if (registry.get(EXTERNAL_AUTHS)) {
+        await trx.deleteFrom(EXTERNAL_AUTHS).where('collectionRef', '=', plan.collection.id).where('recordRef', '=', record.id).execute();
+      }
     }
     const changes: RecordChange[] = [];
     for (const other of registry.all()) {
