@@ -30,6 +30,11 @@ export interface OidcPeer {
    * consent and returns the `code` and `state` the provider redirects back with.
    */
   authorize(authURL: string, sub: string): Promise<{ code: string; state: string }>;
+  /**
+   * Opens a complete authorization URL (its `redirect_uri` already set, as the SDK's popup flow
+   * builds it), signs in as `sub` and returns where the provider sends the browser back to.
+   */
+  signInAt(url: string, sub: string): Promise<URL>;
   close(): Promise<void>;
 }
 
@@ -51,7 +56,12 @@ class CookieJar {
   }
 }
 
-export async function startOidcProvider(): Promise<OidcPeer> {
+export interface OidcOptions {
+  /** More redirect URIs to register for the client (e.g. a server's `/api/oauth2-redirect`). */
+  readonly redirectUris?: readonly string[];
+}
+
+export async function startOidcProvider(options: OidcOptions = {}): Promise<OidcPeer> {
   const accounts = new Map<string, OidcAccount>();
   const clientId = 'mainspring-test';
   const clientSecret = randomBytes(24).toString('hex');
@@ -90,7 +100,7 @@ export async function startOidcProvider(): Promise<OidcPeer> {
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
   provider = new Provider(issuer, {
     clients: [{
-      client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri],
+      client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri, ...(options.redirectUris ?? [])],
       grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_post',
     }],
     pkce: { methods: ['S256'], required: () => true },
@@ -115,6 +125,24 @@ export async function startOidcProvider(): Promise<OidcPeer> {
   // Quiet: the provider reports expected failures (bad verifiers, replayed codes) as events.
   provider.on('server_error', () => undefined);
 
+  /** Follows the provider's redirects as a browser would, until one leaves the provider. */
+  async function followToClient(start: string, sub: string): Promise<URL> {
+    nextAccount = sub;
+    const jar = new CookieJar();
+    let url = start;
+    for (let hop = 0; hop < 10; hop++) {
+      const res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
+      jar.store(res);
+      const location = res.headers.get('location');
+      await res.arrayBuffer();
+      if (!location) throw new Error(`the provider stopped at ${url}: ${res.status}`);
+      const next = new URL(location, url);
+      if (next.origin !== issuer) return next;
+      url = next.href;
+    }
+    throw new Error('too many redirects');
+  }
+
   return {
     issuer, clientId, clientSecret, redirectUri, jwksURL: `${issuer}/jwks`,
     signIdToken(claims) {
@@ -127,25 +155,13 @@ export async function startOidcProvider(): Promise<OidcPeer> {
       accounts.set(account.sub, account);
     },
     async authorize(authURL, sub) {
-      nextAccount = sub;
-      const jar = new CookieJar();
-      let url = authURL + encodeURIComponent(redirectUri);
-      for (let hop = 0; hop < 10; hop++) {
-        const res = await fetch(url, { redirect: 'manual', headers: { cookie: jar.header() } });
-        jar.store(res);
-        const location = res.headers.get('location');
-        await res.arrayBuffer();
-        if (!location) throw new Error(`the provider stopped at ${url}: ${res.status}`);
-        const next = new URL(location, url);
-        if (next.href.startsWith(redirectUri)) {
-          const code = next.searchParams.get('code');
-          if (!code) throw new Error(`no code in the redirect: ${next.href}`);
-          return { code, state: next.searchParams.get('state') ?? '' };
-        }
-        url = next.href;
-      }
-      throw new Error('too many redirects');
+      const next = await followToClient(authURL + encodeURIComponent(redirectUri), sub);
+      if (!next.href.startsWith(redirectUri)) throw new Error(`redirected elsewhere: ${next.href}`);
+      const code = next.searchParams.get('code');
+      if (!code) throw new Error(`no code in the redirect: ${next.href}`);
+      return { code, state: next.searchParams.get('state') ?? '' };
     },
+    signInAt: (url, sub) => followToClient(url, sub),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
