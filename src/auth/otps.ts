@@ -23,8 +23,8 @@ export interface Otp {
 export interface OtpStore {
   create(otp: Omit<Otp, 'id' | 'attempts' | 'created'> & { readonly id?: string }): Promise<Otp>;
   get(id: string): Promise<Otp | null>;
-  /** Counts one wrong code; true when the OTP may still be tried. */
-  fail(id: string): Promise<boolean>;
+  /** Counts one wrong code. */
+  fail(id: string): Promise<void>;
   remove(id: string): Promise<void>;
 }
 
@@ -59,10 +59,6 @@ export function createOtpStore(database: Database): OtpStore {
     },
     async fail(id) {
       await db.updateTable(TABLE).set({ attempts: sql`${sql.ref('attempts')} + 1` }).where('id', '=', id).execute();
-      const row = await db.selectFrom(TABLE).select('attempts').where('id', '=', id).executeTakeFirst();
-      if (row && Number(row.attempts) < MAX_OTP_ATTEMPTS) return true;
-      await db.deleteFrom(TABLE).where('id', '=', id).execute();
-      return false;
     },
     async remove(id) {
       await db.deleteFrom(TABLE).where('id', '=', id).execute();

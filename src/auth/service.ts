@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { Bus } from '../cache/index.js';
 import { isAuthCollection, SUPERUSERS_ID, type Collection, type CollectionRegistry } from '../collections/index.js';
 import type { AuthState } from '../core/auth-state.js';
-import { AppError, MfaRequiredError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
+import { AppError, MfaRequiredError, RateLimitedError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { ListParams, ListResult, RequestInfo } from '../query/index.js';
 import { renderTemplate, type Mailer } from '../mail/index.js';
@@ -17,7 +17,7 @@ import type { AuthEvent, AuthLog } from './auth-log.js';
 import type { MfaStore } from './mfas.js';
 import type { OriginStore } from './origins.js';
 import type { TotpEnrollment, TotpStore } from './totp.js';
-import { newOtpCode, type OtpStore } from './otps.js';
+import { MAX_OTP_ATTEMPTS, newOtpCode, type OtpStore } from './otps.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken, type ActionTokenType } from './tokens.js';
 
@@ -621,6 +621,10 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         if (otp && expired) await otps.remove(otp.id);
         await passwords.dummyVerify(code);
         throw new AppError('bad_request', FAILED);
+      }
+      // PocketBase's answer to more than five tries of one code: 429, until the code has expired.
+      if (otp.attempts >= MAX_OTP_ATTEMPTS) {
+        throw new RateLimitedError((dateMs(otp.created) + collection.auth.otp.duration * 1000 - Date.now()) / 1000, 'Too many attempts: request a new code.');
       }
       const record = await records.findStored(collection, otp.recordId);
       if (!record || !(await passwords.verify(otp.passwordHash, code))) {

@@ -54,13 +54,16 @@ for (const engine of availableEngines()) {
       expectError(await authWithOtp(res.body.otpId, '12345678'), 400);
     });
 
-    it('gives up on an OTP after five wrong codes', async () => {
+    it('answers 429 with Retry-After after five wrong codes, even for the right one', async () => {
       await signUp(t, 'bob@example.com');
       const otpId = (await requestOtp('bob@example.com')).body.otpId as string;
       const code = await codeFor('bob@example.com');
       const wrong = code === '00000000' ? '11111111' : '00000000';
       for (let i = 0; i < 5; i++) expectError(await authWithOtp(otpId, wrong), 400);
-      expectError(await authWithOtp(otpId, code), 400);
+      const refused = await authWithOtp(otpId, code);
+      expectError(refused, 429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expectError(await authWithOtp(otpId, wrong), 429);
     });
 
     it('refuses expired codes and bad input', async () => {
