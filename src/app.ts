@@ -17,6 +17,7 @@ import { migrateUp, openDatabase, systemTablesMigration, type Database, type Mig
 import { createHttpServer } from './http/index.js';
 import { batchRoutes, createRecordService, recordRoutes, type RecordService } from './records/index.js';
 import { createDevCatcher, mailRoutes } from './mail/index.js';
+import { createMemoryRealtimeBus, createRealtimeHub, realtimeRoutes, type RealtimeHub } from './realtime/index.js';
 import { createSettingsStore, settingsRoutes, type SettingsStore } from './settings/index.js';
 import { dashboardRoutes, healthRoutes } from './system-routes.js';
 
@@ -30,10 +31,12 @@ export interface App {
   readonly records: RecordService;
   readonly auth: AuthService;
   readonly settings: SettingsStore;
+  /** This node's connected realtime clients; messages fan out through its bus. */
+  readonly realtime: RealtimeHub;
   readonly migrations: readonly Migration[];
   /** Starts listening on the configured host and port; returns the base URL. */
   listen(): Promise<string>;
-  /** Stops taking requests, lets in-flight ones finish, then closes the database. */
+  /** Stops taking requests, ends realtime streams, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -67,6 +70,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const origins = createOriginStore(database);
     const totps = createTotpStore(database, secrets);
     const auth = createAuthService({ registry, records, sessions, secrets, passwords, mailer: mail, authLog, otps, mfas, origins, totps, app: appInfo });
+    const realtime = createRealtimeHub({ bus: createMemoryRealtimeBus(), log: log.child({ module: 'realtime' }) });
     const migrations: Migration[] = [systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration];
 
     if (options.migrate !== false) {
@@ -87,11 +91,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(authRoutes, { prefix: '/api', auth, authLog });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(settingsRoutes, { prefix: '/api', settings });
+    await server.register(realtimeRoutes, { prefix: '/api', hub: realtime });
     await server.register(dashboardRoutes);
 
     let closing: Promise<void> | null = null;
     return {
-      config, log, server, database, registry, collections, records, auth, settings, migrations,
+      config, log, server, database, registry, collections, records, auth, settings, realtime, migrations,
       async listen() {
         await server.listen({ host: config.host, port: config.port });
         const address = server.server.address();
