@@ -41,6 +41,7 @@ import { migrateUp, openDatabase, systemTablesMigration, type Database, type Mig
 import { createHttpServer } from './http/index.js';
 import { batchRoutes, createRecordService, recordRoutes, type RecordService } from './records/index.js';
 import { createDevCatcher, mailRoutes } from './mail/index.js';
+import { createMemoryRealtimeBus, createRealtimeHub, realtimeRoutes, type RealtimeHub } from './realtime/index.js';
 import { createSettingsStore, settingsRoutes, type SettingsStore } from './settings/index.js';
 import { dashboardRoutes, healthRoutes } from './system-routes.js';
 
@@ -54,10 +55,12 @@ export interface App {
   readonly records: RecordService;
   readonly auth: AuthService;
   readonly settings: SettingsStore;
+  /** This node's connected realtime clients; messages fan out through its bus. */
+  readonly realtime: RealtimeHub;
   readonly migrations: readonly Migration[];
   /** Starts listening on the configured host and port; returns the base URL. */
   listen(): Promise<string>;
-  /** Stops taking requests, lets in-flight ones finish, then closes the database. */
+  /** Stops taking requests, ends realtime streams, lets in-flight requests finish, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -107,6 +110,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       registry, records, auth, authLog, resolver: providerResolver, http: outbound, idTokens: createIdTokenVerifier(outbound),
       externalAuths: createExternalAuthStore(database, records), log: log.child({ module: 'oauth2' }),
     });
+    const realtime = createRealtimeHub({ bus: createMemoryRealtimeBus(), log: log.child({ module: 'realtime' }) });
     const migrations: Migration[] = [
       systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration,
       externalAuthsMigration(collections, registry),
@@ -141,11 +145,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(authRoutes, { prefix: '/api', auth, oauth2, authLog, cookies });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(settingsRoutes, { prefix: '/api', settings });
+    await server.register(realtimeRoutes, { prefix: '/api', hub: realtime });
     await server.register(dashboardRoutes);
 
     let closing: Promise<void> | null = null;
     return {
-      config, log, server, database, registry, collections, records, auth, settings, migrations,
+      config, log, server, database, registry, collections, records, auth, settings, realtime, migrations,
       async listen() {
         await server.listen({ host: config.host, port: config.port });
         const address = server.server.address();
