@@ -4,7 +4,7 @@
 // `window` the identity is locked, each lockout in a row twice as long as the one before.
 // Unknown identities are counted and locked alike, so a lockout tells nothing about who exists.
 import { createHash } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { CounterStore } from '../cache/index.js';
 import { RateLimitedError } from '../core/errors.js';
@@ -46,6 +46,15 @@ const IDENTITIES: Readonly<Record<string, { readonly field: string; readonly log
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+type HookDone = (err?: Error) => void;
+type Hook = (req: FastifyRequest, reply: FastifyReply, done: HookDone) => void;
+
+/** A route's hooks of one kind with `hook` added last (a route may have none, one or a list). */
+function withHook<T>(existing: T | T[] | undefined, hook: Hook): T[] {
+  const list = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  return [...list, hook as unknown as T];
+}
 const GUESS = Symbol('mainspring.guess');
 
 interface Guess {
@@ -97,15 +106,13 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
     return compiled;
   };
 
-  const actionOf = (req: FastifyRequest): string | undefined => ROUTE_ACTIONS.get(`${req.method} ${req.routeOptions.url}`);
   const collectionOf = (req: FastifyRequest) => {
     const param = (req.params as { collection?: unknown } | undefined)?.collection;
     return typeof param === 'string' ? collection(param) : undefined;
   };
 
   /** The most specific rule for the request: its exact label, then the group, then the longest path prefix. */
-  function ruleFor(limits: CompiledLimits, req: FastifyRequest): RateLimitRule | undefined {
-    const action = actionOf(req);
+  function ruleFor(limits: CompiledLimits, req: FastifyRequest, action: string | undefined): RateLimitRule | undefined {
     if (action !== undefined && limits.byLabel.size > 0) {
       const name = collectionOf(req)?.name;
       const labels = [`${name}:${action}`, `*:${action}`];
@@ -120,23 +127,21 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
     return limits.prefixes.find((r) => path.startsWith(r.label) && audienceMatches(r, req));
   }
 
-  app.addHook('onRequest', (req, _reply, done) => {
+  function limitRequest(req: FastifyRequest, action: string | undefined, done: HookDone): void {
     const limits = current();
-    if (!limits.source.enabled) return done();
-    const rule = ruleFor(limits, req);
+    // Without path-prefix rules, only routes with an action can meet a rule.
+    if (!limits.source.enabled || (action === undefined && limits.prefixes.length === 0)) return done();
+    const rule = ruleFor(limits, req, action);
     if (!rule || limits.excluded.has(req.ip)) return done();
     counters.hit(`rate:${rule.label}:${rule.audience}:${req.ip}`, rule.duration * 1000).then((counter) => {
       done(counter.count > rule.maxRequests ? new RateLimitedError(counter.resetInMs / 1000) : undefined);
     }, done);
-  });
+  }
 
   // After the body is parsed: the identity being guessed is in it.
-  app.addHook('preHandler', (req, _reply, done) => {
+  function checkLockout(req: FastifyRequest, identity: (typeof IDENTITIES)[string], done: HookDone): void {
     const limits = settings();
     if (!limits.enabled || !limits.lockout.enabled) return done();
-    const action = actionOf(req);
-    const identity = action === undefined ? undefined : IDENTITIES[action];
-    if (!identity) return done();
     const given = (req.body as Record<string, unknown> | undefined)?.[identity.field];
     const target = collectionOf(req);
     if (typeof given !== 'string' || given === '' || !target) return done();
@@ -157,15 +162,34 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
       }
       done(new RateLimitedError(Math.abs(retryAfter), 'Too many failed attempts. Try again later.'));
     }, done);
-  });
+  }
 
   // Anything but a refusal of the credential itself ends the run of failures.
-  app.addHook('onResponse', (req, reply, done) => {
+  function settleLockout(req: FastifyRequest, reply: FastifyReply, done: HookDone): void {
     const guess = req[GUESS];
     if (guess && reply.statusCode !== 400 && reply.statusCode !== 429) {
       counters.delete(`fail:${guess.key}`).catch((err: unknown) => req.log.warn({ err }, 'lockout reset failed'));
     }
     done();
+  }
+
+  // Each route gets only the hooks its action needs, fixed when it is registered: the request path
+  // of every other route pays one settings read.
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const actions = new Map(methods.flatMap((m) => {
+      const action = ROUTE_ACTIONS.get(`${m} ${route.url}`);
+      return action ? [[m, action] as const] : [];
+    }));
+    route.onRequest = withHook(route.onRequest, (req, _reply, done) => limitRequest(req, actions.get(req.method), done));
+    const identities = new Map([...actions].flatMap(([m, action]) => (IDENTITIES[action] ? [[m, IDENTITIES[action]!] as const] : [])));
+    if (identities.size === 0) return;
+    route.preHandler = withHook(route.preHandler, (req, _reply, done) => {
+      const identity = identities.get(req.method);
+      if (identity) checkLockout(req, identity, done);
+      else done();
+    });
+    route.onResponse = withHook(route.onResponse, settleLockout);
   });
 
   /**
