@@ -22,6 +22,7 @@ import {
   rateLimits,
   superuserIps,
   totpsMigration,
+  type Argon2Hasher,
   type Argon2Params,
   type AuthService,
 } from './auth/index.js';
@@ -70,6 +71,8 @@ export interface CreateAppOptions {
   readonly migrate?: boolean;
   /** Argon2id parameters for new password hashes (default: OWASP's baseline; the same on every node). */
   readonly passwordHashing?: Argon2Params;
+  /** The password hasher itself, instead of one made from `passwordHashing` (an embedding app's own). */
+  readonly passwords?: Argon2Hasher;
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
@@ -84,7 +87,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const bus = redis?.bus ?? createMemoryBus();
     const secrets = createSecretBox(config.secret);
     const registry = createCollectionRegistry(database);
-    const passwords = createArgon2Hasher(options.passwordHashing);
+    const passwords = options.passwords ?? createArgon2Hasher(options.passwordHashing);
     const records = createRecordService({ database, registry, passwords });
     const collections = createCollectionService({ database, registry, secrets, truncateRecords: (c) => records.truncate(c) });
     const sessions = createSessionStore(database);

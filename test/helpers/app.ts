@@ -1,6 +1,6 @@
 // Test-file helper: a real Mainspring server on a loopback port over a fresh database of one
 // engine, plus small fetch wrappers and a signed-in superuser.
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type CreateAppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { TestDatabase, TestEngine } from './engines.js';
@@ -50,16 +50,18 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Another node's database: this app shares it, and leaves dropping it to its owner. */
   readonly database?: TestDatabase;
+  /** More createApp options (the log is always silent). */
+  readonly appOptions?: Omit<CreateAppOptions, 'log'>;
 }
 
-export async function startTestApp({ engine, rateLimits = false, env = {}, database: shared }: StartOptions): Promise<TestApp> {
+export async function startTestApp({ engine, rateLimits = false, env = {}, database: shared, appOptions = {} }: StartOptions): Promise<TestApp> {
   const database = shared ?? await engine.createDatabase();
   const config = loadConfig({
     env: { MS_DB_URL: database.url, MS_SECRET: TEST_SECRET, MS_LOG_LEVEL: 'silent', ...env },
     dir: database.dir,
     http: '127.0.0.1:0',
   });
-  const app = await createApp(config, { log: createLogger('silent') });
+  const app = await createApp(config, { ...appOptions, log: createLogger('silent') });
   if (!rateLimits) await app.settings.update({ rateLimits: { enabled: false } });
   const url = await app.listen();
 
