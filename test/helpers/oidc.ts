@@ -35,6 +35,8 @@ export interface OidcPeer {
    * builds it), signs in as `sub` and returns where the provider sends the browser back to.
    */
   signInAt(url: string, sub: string): Promise<URL>;
+  /** Who the next sign-in at the provider is, when a real browser (not `authorize`/`signInAt`) drives it. */
+  willSignInAs(sub: string): void;
   close(): Promise<void>;
 }
 
@@ -162,6 +164,9 @@ export async function startOidcProvider(options: OidcOptions = {}): Promise<Oidc
       return { code, state: next.searchParams.get('state') ?? '' };
     },
     signInAt: (url, sub) => followToClient(url, sub),
+    willSignInAs(sub) {
+      nextAccount = sub;
+    },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
