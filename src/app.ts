@@ -108,7 +108,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const outbound = createOutboundClient({ allowPrivate: config.outboundAllowPrivate });
     const providerResolver = createProviderResolver(outbound, secrets);
     const oauth2Methods = createOAuth2Methods(providerResolver, log.child({ module: 'oauth2' }));
-    const auth = createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer: mail, authLog, otps, mfas, origins, totps, bus, app: appInfo, oauth2Methods });
+    const auth = createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer: mail, authLog, otps, mfas, origins, totps, bus, counters, app: appInfo, oauth2Methods });
     const oauth2 = createOAuth2Service({
       registry, records, auth, authLog, resolver: providerResolver, http: outbound, idTokens: createIdTokenVerifier(outbound),
       externalAuths: createExternalAuthStore(database, records), log: log.child({ module: 'oauth2' }),

@@ -22,7 +22,7 @@ see the README for the endpoints and for <code>mainspring superuser upsert</code
 <script>
 // The OAuth2 popup lands here (API.md §6): say how it went and close the window, as the SDK expects.
 (function () {
-  var outcome = /^#\/auth\/oauth2-redirect-(success|failure)/.exec(location.hash);
+  var outcome = /^#[/]auth[/]oauth2-redirect-(success|failure)/.exec(location.hash);
   if (!outcome) return;
   var ok = outcome[1] === 'success';
   document.title = ok ? 'Signed in' : 'Sign-in failed';

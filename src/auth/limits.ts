@@ -86,8 +86,19 @@ function compile(limits: RateLimits): CompiledLimits {
   return { source: limits, byLabel, prefixes, excluded: ipList(limits.excludedIPs) };
 }
 
+/** The path as the router matched it: `/api/%62atch` must meet a `/api/batch` rule. */
+function decodedPath(url: string): string {
+  const raw = url.split('?', 1)[0]!;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function audienceMatches(rule: RateLimitRule, req: FastifyRequest): boolean {
-  return rule.audience === '' || (rule.audience === '@auth') === (req.auth !== null);
+  // A rule saved without an audience is for everyone, as PocketBase reads it.
+  return !rule.audience || (rule.audience === '@auth') === (req.auth !== null);
 }
 
 export interface LimitsOptions {
@@ -123,7 +134,7 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
       }
     }
     if (limits.prefixes.length === 0) return undefined;
-    const path = req.url.split('?', 1)[0]!;
+    const path = decodedPath(req.url);
     return limits.prefixes.find((r) => path.startsWith(r.label) && audienceMatches(r, req));
   }
 
@@ -142,7 +153,9 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
   function checkLockout(req: FastifyRequest, identity: (typeof IDENTITIES)[string], done: HookDone): void {
     const limits = settings();
     if (!limits.enabled || !limits.lockout.enabled) return done();
-    const given = (req.body as Record<string, unknown> | undefined)?.[identity.field];
+    // The SDK may send an id in the query instead (PocketBase reads `mfaId` from either).
+    const fromQuery: unknown = (req.query as Record<string, unknown> | undefined)?.[identity.field];
+    const given = (req.body as Record<string, unknown> | undefined)?.[identity.field] ?? (Array.isArray(fromQuery) ? fromQuery[0] : fromQuery);
     const target = collectionOf(req);
     if (typeof given !== 'string' || given === '' || !target) return done();
     const normalized = given.normalize('NFKC').trim().toLowerCase();

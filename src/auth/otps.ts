@@ -23,8 +23,11 @@ export interface Otp {
 export interface OtpStore {
   create(otp: Omit<Otp, 'id' | 'attempts' | 'created'> & { readonly id?: string }): Promise<Otp>;
   get(id: string): Promise<Otp | null>;
-  /** Counts one wrong code. */
-  fail(id: string): Promise<void>;
+  /**
+   * Counts one try of the code, before it is checked, in one atomic step: false when the OTP has
+   * had its tries (so parallel guesses cannot outrun the count).
+   */
+  tryOnce(id: string): Promise<boolean>;
   remove(id: string): Promise<void>;
 }
 
@@ -57,8 +60,10 @@ export function createOtpStore(database: Database): OtpStore {
       const row = await db.selectFrom(TABLE).selectAll().where('id', '=', id).executeTakeFirst();
       return row ? fromRow(row) : null;
     },
-    async fail(id) {
-      await db.updateTable(TABLE).set({ attempts: sql`${sql.ref('attempts')} + 1` }).where('id', '=', id).execute();
+    async tryOnce(id) {
+      const result = await db.updateTable(TABLE).set({ attempts: sql`${sql.ref('attempts')} + 1` })
+        .where('id', '=', id).where('attempts', '<', MAX_OTP_ATTEMPTS).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
     },
     async remove(id) {
       await db.deleteFrom(TABLE).where('id', '=', id).execute();

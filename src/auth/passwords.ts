@@ -79,9 +79,11 @@ export function createArgon2Hasher(params: Argon2Params = DEFAULT_ARGON2_PARAMS)
       }
     },
     async dummyVerify(plain) {
+      // Exactly as verify: an oversized password is refused before any hashing.
+      if (Buffer.byteLength(plain) > MAX_PASSWORD_BYTES) return;
       dummyHash ??= argon2.hash('mainspring-timing-equaliser', options);
       const hash = await dummyHash;
-      await argon2.verify(hash, plain.slice(0, MAX_PASSWORD_BYTES)).catch(() => false);
+      await argon2.verify(hash, plain).catch(() => false);
     },
     needsRehash(hash) {
       const parsed = parseArgon2Hash(hash);

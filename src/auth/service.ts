@@ -1,7 +1,7 @@
 // Sign-in and token checks: password sign-in, refresh, and the token -> caller lookup that runs on
 // every request (cached; a change to the record or its session drops the cached entry at once).
 import { LRUCache } from 'lru-cache';
-import type { Bus } from '../cache/index.js';
+import type { Bus, CounterStore } from '../cache/index.js';
 import { isAuthCollection, SUPERUSERS_ID, type Collection, type CollectionRegistry } from '../collections/index.js';
 import type { AuthState } from '../core/auth-state.js';
 import { AppError, MfaRequiredError, RateLimitedError, ValidationError, fieldError, type FieldError } from '../core/errors.js';
@@ -17,7 +17,7 @@ import type { AuthEvent, AuthLog } from './auth-log.js';
 import type { MfaStore } from './mfas.js';
 import type { OriginStore } from './origins.js';
 import type { TotpEnrollment, TotpStore } from './totp.js';
-import { MAX_OTP_ATTEMPTS, newOtpCode, type OtpStore } from './otps.js';
+import { newOtpCode, type OtpStore } from './otps.js';
 import { isLive, type Session, type SessionStore } from './sessions.js';
 import { peekActionClaims, peekAuthClaims, signActionToken, signAuthToken, verifyAuthToken, type ActionTokenType } from './tokens.js';
 
@@ -159,6 +159,8 @@ export interface AuthServiceDeps {
   readonly app: { readonly name: string; readonly url: string };
   /** Carries revocations to every node's token cache. */
   readonly bus: Bus;
+  /** Counts wrong TOTP codes per record, on every node. */
+  readonly counters: CounterStore;
   /** The OAuth2 providers a collection offers, with fresh state and PKCE values (auth-methods). */
   readonly oauth2Methods?: (collection: Collection) => Promise<OAuth2Methods>;
 }
@@ -166,6 +168,13 @@ export interface AuthServiceDeps {
 /** Bus channel of revocations: ended sessions, or a record whose tokens all changed. */
 const REVOKED_CHANNEL = 'auth.revoked';
 type Revocation = { readonly sessions: readonly string[] } | { readonly collectionId: string; readonly recordId: string };
+
+/**
+ * Wrong TOTP codes a record may get in a window, whichever MFA sessions they came through: a new
+ * password sign-in must not buy new guesses at a six-digit code.
+ */
+const MAX_TOTP_GUESSES = 10;
+const TOTP_GUESS_WINDOW_MS = 15 * 60 * 1000;
 
 const MISSING_AUTH_COLLECTION = 'Missing or invalid auth collection context.';
 const FAILED = 'Failed to authenticate.';
@@ -191,7 +200,7 @@ interface CachedAuth {
   lastWritten: number;
 }
 
-export function createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer, authLog, otps, mfas, origins, totps, app, bus, oauth2Methods }: AuthServiceDeps): AuthService {
+export function createAuthService({ registry, records, sessions, secrets, passwords, rehash, mailer, authLog, otps, mfas, origins, totps, app, bus, counters, oauth2Methods }: AuthServiceDeps): AuthService {
   /** One auth log line for `record` (or for an identity that matched none). */
   const logEvent = (collection: Collection, event: AuthEvent, outcome: 'success' | 'failure', client: Peer, record: StoredRecord | null, identity?: string): Promise<void> =>
     authLog.record({
@@ -623,12 +632,11 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
         throw new AppError('bad_request', FAILED);
       }
       // PocketBase's answer to more than five tries of one code: 429, until the code has expired.
-      if (otp.attempts >= MAX_OTP_ATTEMPTS) {
+      if (!(await otps.tryOnce(otp.id))) {
         throw new RateLimitedError((dateMs(otp.created) + collection.auth.otp.duration * 1000 - Date.now()) / 1000, 'Too many attempts: request a new code.');
       }
       const record = await records.findStored(collection, otp.recordId);
       if (!record || !(await passwords.verify(otp.passwordHash, code))) {
-        await otps.fail(otp.id);
         await logEvent(collection, 'otp', 'failure', client, record, otp.sentTo);
         throw new AppError('bad_request', FAILED);
       }
@@ -678,10 +686,19 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       const mfa = await liveMfa(collection, mfaId);
       const record = mfa ? await records.findStored(collection, mfa.recordId) : null;
       if (!mfa || !record || mfa.method === 'totp') throw invalidMfa();
+      // Counted before the check, so parallel guesses cannot outrun the count; a right code clears it.
+      const guessKey = `totp:${collection.id}:${record.id}`;
+      const guesses = await counters.hit(guessKey, TOTP_GUESS_WINDOW_MS);
+      if (guesses.count > MAX_TOTP_GUESSES) {
+        await mfas.remove(mfa.id);
+        await logEvent(collection, 'lockout', 'failure', client, record, 'totp');
+        throw new RateLimitedError(guesses.resetInMs / 1000, 'Too many wrong codes: try again later.');
+      }
       if (!(await totps.check(collection.id, record.id, code))) {
         await logEvent(collection, 'mfa', 'failure', client, record, 'totp');
         throw new AppError('bad_request', FAILED);
       }
+      await counters.delete(guessKey);
       await mfas.remove(mfa.id);
       const token = await issueToken(collection, record, client);
       await alertOnNewDevice(collection, record, client);

@@ -25,7 +25,7 @@ const plugin: FastifyPluginAsync<SuperuserIpOptions> = async (app, { allowed, is
       source = entries;
       list = ipList(entries);
     }
-    if (list.size === 0 || list.has(req.ip)) return done();
+    if (list.has(req.ip)) return done();
     if (req.auth?.isSuperuser) req.auth = null;
     const collection = (req.params as { collection?: unknown } | undefined)?.collection;
     if (req.method === 'POST' && typeof collection === 'string' && CREDENTIAL_ROUTE.test(req.routeOptions.url ?? '') && isSuperusers(collection)) {

@@ -28,7 +28,14 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
   for (const [name, client] of [['commands', commands], ['subscriber', subscriber]] as const) {
     client.on('error', (err: Error) => log.warn({ err: { message: err.message }, connection: name }, 'redis error'));
   }
-  await Promise.all([commands.connect(), subscriber.connect()]);
+  try {
+    await Promise.all([commands.connect(), subscriber.connect()]);
+  } catch (err) {
+    // Left alone, ioredis would retry for ever and keep the process alive after start-up failed.
+    commands.disconnect();
+    subscriber.disconnect();
+    throw new Error(`cannot reach Redis at MS_REDIS_URL: ${(err as Error).message}`, { cause: err });
+  }
 
   const handlers = new Map<string, ((message: string) => void)[]>();
   subscriber.on('message', (channel: string, message: string) => {

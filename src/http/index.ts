@@ -6,4 +6,4 @@ export { parseFields, pickFields } from './fields.js';
 /** One cookie from a `Cookie` header, and `Set-Cookie` values. */
 export { readCookie, serializeCookie, type CookieAttributes } from './cookie-header.js';
 /** Address and CIDR lists from settings. */
-export { ipList, type IpList } from './ip-list.js';
+export { invalidIpEntries, ipList, type IpList } from './ip-list.js';

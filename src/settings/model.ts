@@ -1,5 +1,7 @@
 // The settings kept in the database (`/api/settings`): PocketBase's sections plus Mainspring's own,
 // their defaults, and how a PATCH merges into them. Secrets are stored sealed and never read back.
+import { fieldError, type FieldError, type FieldErrors } from '../core/errors.js';
+import { invalidIpEntries } from '../http/index.js';
 
 export interface RateLimitRule {
   /** A path prefix (`/api/`) or `collection:action` (`*:auth`, `users:create`). */
@@ -140,6 +142,25 @@ export const settingsPatchSchema = section({
 });
 
 type Section = Record<string, unknown>;
+
+/**
+ * What the schema cannot say: every address list holds addresses or CIDRs only (an allow-list with a
+ * typo must not quietly become "everyone"). Field errors by section, empty when the patch is fine.
+ */
+export function settingsPatchErrors(patch: unknown): FieldErrors {
+  const errors: Record<string, FieldErrors | FieldError> = {};
+  if (!isSection(patch)) return errors;
+  const lists: [string, unknown][] = [['superuserIPs', patch.superuserIPs]];
+  if (isSection(patch.rateLimits)) lists.push(['rateLimits', patch.rateLimits.excludedIPs]);
+  for (const [section, list] of lists) {
+    if (!Array.isArray(list)) continue;
+    const bad = invalidIpEntries(list.filter((v): v is string => typeof v === 'string'));
+    if (bad.length === 0) continue;
+    const error = fieldError('validation_invalid_ip', `Not an IP address or CIDR: ${bad.slice(0, 3).join(', ')}.`);
+    errors[section] = section === 'rateLimits' ? { excludedIPs: error } : error;
+  }
+  return errors;
+}
 const isSection = (v: unknown): v is Section => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
@@ -167,6 +188,9 @@ export function mergeSettings(base: Settings, patch: unknown): Settings {
     }
     out[key] = merged;
   }
+  const limits = out.rateLimits as Settings['rateLimits'];
+  // A rule saved without an audience is for everyone (PocketBase's reading): stored that way, shown that way.
+  out.rateLimits = { ...limits, rules: limits.rules.map((rule) => ({ ...rule, audience: rule.audience ?? '' })) };
   return out as unknown as Settings;
 }
 

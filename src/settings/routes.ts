@@ -1,7 +1,8 @@
 // `GET`/`PATCH /api/settings` for superusers (API.md §10); secrets are write-only.
 import type { FastifyPluginAsync } from 'fastify';
 import { requireSuperuser } from '../http/index.js';
-import { redactSettings, settingsPatchSchema } from './model.js';
+import { ValidationError } from '../core/errors.js';
+import { redactSettings, settingsPatchErrors, settingsPatchSchema } from './model.js';
 import type { SettingsStore } from './store.js';
 
 export const settingsRoutes: FastifyPluginAsync<{ settings: SettingsStore }> = async (app, { settings }) => {
@@ -21,5 +22,9 @@ export const settingsRoutes: FastifyPluginAsync<{ settings: SettingsStore }> = a
       }
     },
     schema: { body: settingsPatchSchema },
-  }, async (req) => redactSettings(await settings.update(req.body)));
+  }, async (req) => {
+    const errors = settingsPatchErrors(req.body);
+    if (Object.keys(errors).length) throw new ValidationError('Something went wrong while processing your request.', errors);
+    return redactSettings(await settings.update(req.body));
+  });
 };

@@ -44,6 +44,13 @@ for (const engine of availableEngines()) {
       expect(counter.verifications()).toBe(2);
       const username = await t.post('/api/collections/users/auth-with-password', { identity: 'nobody', password: 'wrong-password' });
       expect(counter.verifications()).toBe(3);
+      // An oversized password is refused before any hashing, for known and unknown identities alike.
+      counter.reset();
+      const huge = 'é'.repeat(600);
+      const knownHuge = await t.post('/api/collections/users/auth-with-password', { identity: 'known@example.com', password: huge });
+      const unknownHuge = await t.post('/api/collections/users/auth-with-password', { identity: 'nobody@example.com', password: huge });
+      expect(counter.verifications()).toBe(2);
+      expect(knownHuge.body).toEqual(unknownHuge.body);
       for (const res of [known, unknown, username]) expect({ status: res.status, body: res.body }).toEqual({ status: 400, body: { status: 400, message: 'Failed to authenticate.', data: {} } });
     });
 

@@ -166,6 +166,11 @@ for (const engine of availableEngines()) {
       expect(res.body.meta.isNew).toBe(false);
       expect(res.body.record.verified).toBe(true);
       expect((await rowsOf(t, '_externalAuths')).filter((r) => r.recordRef === bob.id)).toHaveLength(1);
+      // Whoever registered the unverified address may not be its owner: the password it set and its
+      // sessions end, while the OAuth2 token works (PocketBase does the same).
+      expectError(await t.post('/api/collections/users/auth-with-password', { identity: bob.email, password: bob.password }), 400);
+      expectError(await t.get('/api/collections/users/sessions', { token: bob.token }), 401);
+      expect((await t.get('/api/collections/users/sessions', { token: res.body.token })).status).toBe(200);
 
       const carol = await signUp(t, 'carol@example.com');
       const before = await writes();
@@ -175,6 +180,21 @@ for (const engine of availableEngines()) {
       expectError(taken, 400);
       expect((await rowsOf(t, '_externalAuths')).filter((r) => r.recordRef === carol.id)).toHaveLength(0);
       expect(await writes()).toEqual(before);
+    });
+
+    it('keeps a verified password user\'s password when a provider links to it by email', async () => {
+      const vera = await signUp(t, 'vera@example.com');
+      expect((await t.patch(`/api/collections/users/records/${vera.id}`, { verified: true }, { token: su })).status).toBe(200);
+      const { provider, code } = await begin(account('vera', 'vera@example.com'));
+      expect((await withCode({ provider: 'oidc', code, codeVerifier: provider.codeVerifier })).status).toBe(200);
+      expect((await t.post('/api/collections/users/auth-with-password', { identity: vera.email, password: vera.password })).status).toBe(200);
+    });
+
+    it('signs up with the provider\'s email, never one from createData', async () => {
+      const { provider, code } = await begin(account('eve', 'eve@example.com'));
+      const res = await withCode({ provider: 'oidc', code, codeVerifier: provider.codeVerifier, createData: { email: 'victim@example.com', name: 'Eve' } });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body.record).toMatchObject({ email: 'eve@example.com', name: 'Eve' });
     });
 
     it('links to the signed-in caller', async () => {
@@ -274,6 +294,8 @@ for (const engine of availableEngines()) {
 
     it('needs a second factor after OAuth2 with MFA on, and OAuth2 can be the second factor', async () => {
       const heidi = await signUp(t, 'heidi@example.com');
+      // Verified, so linking by email keeps her password (an unverified record's is replaced).
+      expect((await t.patch(`/api/collections/users/records/${heidi.id}`, { verified: true }, { token: su })).status).toBe(200);
       const heidiSub = account('heidi', 'heidi@example.com');
       // Link first, with MFA still off.
       const link = await begin(heidiSub);

@@ -66,6 +66,15 @@ for (const engine of availableEngines()) {
       expectError(await authWithOtp(otpId, wrong), 429);
     });
 
+    it('counts parallel tries of one code before checking them: five get an answer, the rest 429', async () => {
+      await signUp(t, 'racer@example.com');
+      const otpId = (await requestOtp('racer@example.com')).body.otpId as string;
+      const code = await codeFor('racer@example.com');
+      const wrong = code === '00000000' ? '11111111' : '00000000';
+      const answers = await Promise.all(Array.from({ length: 9 }, () => authWithOtp(otpId, wrong)));
+      expect(answers.map((a) => a.status).sort()).toEqual([400, 400, 400, 400, 400, 429, 429, 429, 429]);
+    });
+
     it('refuses expired codes and bad input', async () => {
       await signUp(t, 'carol@example.com');
       expect((await setOtp({ enabled: true, duration: 1 })).status).toBe(200);

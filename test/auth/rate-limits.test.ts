@@ -106,6 +106,24 @@ for (const engine of availableEngines()) {
       expectLimited(await t.get('/api/collections/_pb_users_auth_/records', { token: erin.token }));
     });
 
+    it('matches path prefixes on the decoded path, and reads a rule without audience as for everyone', async () => {
+      const ivan = await signUp(t, `ivan${run}@example.com`);
+      await setLimits({ rules: [{ label: '/api/health', duration: 10, maxRequests: 1 }, { label: 'users:view', duration: 10, maxRequests: 1 }] });
+      const encoded = await t.get('/api/%68ealth');
+      expect([200, 429]).toContain(encoded.status);
+      expectLimited(await t.get('/api/%68ealth'));
+      expect((await t.get(`/api/collections/users/records/${ivan.id}`, { token: ivan.token })).status).toBe(200);
+      expectLimited(await t.get(`/api/collections/users/records/${ivan.id}`, { token: ivan.token }));
+    });
+
+    it('locks an MFA id sent in the query as well as in the body', async () => {
+      await setLimits({ rules: [], lockout: { maxFailures: 2 } });
+      const mfaId = `q${run}bcdefghijklmn`.slice(0, 15);
+      for (let i = 0; i < 2; i++) expectError(await t.post(`/api/collections/users/auth-with-totp?mfaId=${mfaId}`, { code: '000000' }), 400);
+      expectLimited(await t.post(`/api/collections/users/auth-with-totp?mfaId=${mfaId}`, { code: '000000' }));
+      expectLimited(await t.post('/api/collections/users/auth-with-totp', { mfaId, code: '000000' }));
+    });
+
     it('leaves excluded IPs and a disabled limiter alone', async () => {
       await setLimits({ rules: [{ label: '/api/', duration: 10, maxRequests: 1 }], excludedIPs: ['127.0.0.0/8'] });
       for (let i = 0; i < 3; i++) expect((await t.get('/api/health')).status).toBe(200);

@@ -47,6 +47,28 @@ for (const engine of availableEngines()) {
       expectError(await t.post('/api/collections/users/totp/enroll', undefined, { token: alice.token }), 400);
     });
 
+    it('caps wrong codes per record across MFA sessions: a fresh password sign-in buys no new guesses', async () => {
+      const gina = await signUp(t, 'gina@example.com');
+      const { secret } = await enrolled(gina);
+      const wrongCode = () => (codeFor(secret) === '000000' ? '111111' : '000000');
+      let guesses = 0;
+      // Ten wrong codes spread over several MFA sessions, some sent with mfaId in the query as the SDK may.
+      for (let session = 0; session < 4 && guesses < 10; session++) {
+        const mfaId = (await password(gina)).body.mfaId as string;
+        for (let i = 0; i < 3 && guesses < 10; i++, guesses++) {
+          const res = i % 2 === 0 ? await withTotp(mfaId, wrongCode()) : await t.post(`/api/collections/users/auth-with-totp?mfaId=${mfaId}`, { code: wrongCode() });
+          expectError(res, 400);
+        }
+      }
+      const mfaId = (await password(gina)).body.mfaId as string;
+      const refused = await withTotp(mfaId, codeFor(secret));
+      expectError(refused, 429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(800);
+      // That MFA session is gone, and the cap holds for the next one too.
+      expectError(await withTotp(mfaId, codeFor(secret)), 400);
+      expectError(await withTotp((await password(gina)).body.mfaId, codeFor(secret)), 429);
+    });
+
     it('makes every first factor ask for TOTP, and completes with a code', async () => {
       const bob = await signUp(t, 'bob@example.com');
       const { secret } = await enrolled(bob);

@@ -101,6 +101,18 @@ for (const engine of availableEngines()) {
       expect((await t.get('/api/settings', { token: su })).status).toBe(200);
     });
 
+    it('refuses address lists with anything but addresses and CIDRs, so an allow-list never opens by mistake', async () => {
+      for (const body of [{ superuserIPs: ['192.168.1.*'] }, { superuserIPs: ['10.0.0.1/'] }, { superuserIPs: ['10.0.0.0/33'] }, { rateLimits: { excludedIPs: ['localhost'] } }]) {
+        const res = await t.patch('/api/settings', body, { token: su });
+        expectError(res, 400);
+        expect(JSON.stringify(res.body.data)).toContain('validation_invalid_ip');
+      }
+      expect(t.app.settings.current().superuserIPs).toEqual([]);
+      const ok = await t.patch('/api/settings', { rateLimits: { excludedIPs: ['10.0.0.0/8', '::1', '2001:db8::/32'] } }, { token: su });
+      expect(ok.status, ok.text).toBe(200);
+      await t.patch('/api/settings', { rateLimits: { excludedIPs: [] } }, { token: su });
+    });
+
     it('names the app in mails from meta.appName and meta.appURL', async () => {
       await t.patch('/api/settings', { meta: { appName: 'Widgets Inc', appURL: 'https://widgets.example' } }, { token: su });
       await signUp(t, 'mailme@example.com');

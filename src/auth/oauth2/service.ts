@@ -126,7 +126,9 @@ export function createOAuth2Service({ registry, records, auth, authLog, resolver
   /** A new record from `createData` plus the mapped provider fields, through the normal create path (createRule, context `oauth2`). */
   async function createRecord(collection: AuthCollection, input: Input, user: OAuth2User, caller: AuthState | null, client: ClientInfo): Promise<StoredRecord> {
     const payload: Record<string, unknown> = { ...input.createData };
-    if (typeof payload.email !== 'string' || payload.email === '') payload.email = user.email;
+    // The provider's address, never one the client chose: otherwise anyone could sign up with a
+    // stranger's email linked to their own provider identity.
+    if (user.email !== '' || typeof payload.email !== 'string') payload.email = user.email;
     const mapped = collection.auth.oauth2.mappedFields;
     const values: Record<string, string> = { id: user.id, name: user.name, username: user.username, avatarURL: user.avatarURL };
     for (const [key, value] of Object.entries(values)) {
@@ -144,6 +146,16 @@ export function createOAuth2Service({ registry, records, auth, authLog, resolver
     const record = await records.findStored(collection, String(created.id));
     if (!record) throw new AppError('bad_request', FAILED);
     return record;
+  }
+
+  /**
+   * An unverified record whose address the provider has just proven belongs to this user: whoever
+   * created it may not be them, so its password is replaced and its sessions end (as PocketBase does).
+   */
+  async function resetPassword(collection: AuthCollection, record: StoredRecord): Promise<StoredRecord> {
+    const password = randomToken(30);
+    await records.update(collection.id, record.id, { password, passwordConfirm: password }, systemContext());
+    return (await records.findStored(collection, record.id)) ?? record;
   }
 
   /** Marks the record verified when the provider vouches for the very address it holds. */
@@ -175,9 +187,11 @@ export function createOAuth2Service({ registry, records, auth, authLog, resolver
         record = await records.findStored(collection, caller.record.id);
         needsLink = record !== null;
       }
+      let claimedByEmail = false;
       if (!record && user.email !== '' && user.emailVerified) {
         record = await records.findByField(collection, 'email', user.email, { ignoreCase: true });
         needsLink = record !== null;
+        claimedByEmail = record !== null && record.verified !== true;
       }
       if (!record) {
         if (collection.id === SUPERUSERS_ID) {
@@ -198,6 +212,7 @@ export function createOAuth2Service({ registry, records, auth, authLog, resolver
 
       await auth.checkSignIn(collection.id, record, { method: 'oauth2', event: 'oauth2', identity, mfaId: input.mfaId }, client);
       if (needsLink) await externalAuths.link(collection.id, record.id, input.provider, user.id);
+      if (claimedByEmail) record = await resetPassword(collection, record);
       record = await verifyEmail(collection, record, user);
       const reply = await auth.finishSignIn(collection.id, record, { method: 'oauth2', event: 'oauth2', identity }, client);
       return {
