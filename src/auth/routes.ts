@@ -4,7 +4,7 @@ import { requestInfo, requireSuperuser } from '../http/index.js';
 import { parseListParams } from '../query/index.js';
 import type { AuthLog } from './auth-log.js';
 import type { AuthCookies } from './cookies.js';
-import type { OAuth2Service } from './oauth2/index.js';
+import { appleClientSecret, type OAuth2Service } from './oauth2/index.js';
 import type { AuthReply, AuthService, Peer } from './service.js';
 
 type Params = { collection: string };
@@ -126,6 +126,18 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { a
 
   app.post<{ Params: Params }>('/collections/:collection/auth-with-totp', { schema: { params } }, (req, reply) =>
     auth.authWithTotp(req.params.collection, req.body, { ...peerOf(req), request: requestInfo(req, 'totp'), expand: expandOf(req) }).then(signedIn(reply)));
+
+  // Settings helpers that belong to auth (API.md §10): superusers only.
+  app.post('/settings/test/email', async (req, reply) => {
+    requireSuperuser(req);
+    await auth.sendTestEmail(req.body);
+    return reply.code(204).send();
+  });
+
+  app.post('/settings/apple/generate-client-secret', async (req) => {
+    requireSuperuser(req);
+    return appleClientSecret(req.body);
+  });
 
   // The auth log (Mainspring's addition, CONTRACT.md): superusers only.
   app.get('/auth-log', async (req) => {

@@ -61,6 +61,8 @@ export interface AuthService {
   revokeOtherSessions(collection: string, caller: AuthState | null, recordId: string | undefined, client: Peer): Promise<void>;
   /** Mails a verification link to an unverified record with this email; answers alike whether or not one exists. */
   requestVerification(collection: string, body: unknown): Promise<void>;
+  /** `POST /api/settings/test/email`: one of the collection's templates, with sample values, to any address. */
+  sendTestEmail(body: unknown): Promise<void>;
   /** Marks the record a verification token names as verified; 400 for a bad, expired or stale token. */
   confirmVerification(collection: string, body: unknown): Promise<void>;
   /** Mails a password-reset link to the record with this email; answers alike whether or not one exists. */
@@ -176,6 +178,17 @@ type Revocation = { readonly sessions: readonly string[] } | { readonly collecti
 const MAX_TOTP_GUESSES = 10;
 const TOTP_GUESS_WINDOW_MS = 15 * 60 * 1000;
 
+type AuthCollection = Collection & { auth: NonNullable<Collection['auth']> };
+
+/** The templates `POST /api/settings/test/email` can send, by PocketBase's names. */
+const TEST_TEMPLATES = {
+  'verification': (c: AuthCollection) => c.auth.verificationTemplate,
+  'password-reset': (c: AuthCollection) => c.auth.resetPasswordTemplate,
+  'email-change': (c: AuthCollection) => c.auth.confirmEmailChangeTemplate,
+  'otp': (c: AuthCollection) => c.auth.otp.emailTemplate,
+  'login-alert': (c: AuthCollection) => c.auth.authAlert.emailTemplate,
+} as const;
+
 const MISSING_AUTH_COLLECTION = 'Missing or invalid auth collection context.';
 const FAILED = 'Failed to authenticate.';
 const VALIDATION_FAILED = 'An error occurred while validating the submitted data.';
@@ -213,7 +226,6 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
   // cache what it read (the change or revocation may have landed just after its reads).
   let generation = 0;
 
-  type AuthCollection = Collection & { auth: NonNullable<Collection['auth']> };
 
   function authCollection(idOrName: string): AuthCollection {
     const collection = registry.get(idOrName);
@@ -519,6 +531,23 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     async revokeSession(sessionId) {
       await sessions.revoke(sessionId);
       forgetSessions([sessionId]);
+    },
+    async sendTestEmail(rawBody) {
+      const body = bodyOf(rawBody);
+      const errors: Record<string, FieldError> = {};
+      const to = typeof body.email === 'string' ? body.email.trim() : '';
+      if (!EMAIL_SHAPE.test(to) || to.length > 255) errors.email = fieldError('validation_is_email', 'Must be a valid email address.');
+      const kind = typeof body.template === 'string' ? body.template : '';
+      if (!(kind in TEST_TEMPLATES)) errors.template = fieldError('validation_in_invalid', `Must be one of ${Object.keys(TEST_TEMPLATES).join(', ')}.`);
+      const collection = registry.get(typeof body.collection === 'string' && body.collection !== '' ? body.collection : SUPERUSERS_ID);
+      if (!collection || !isAuthCollection(collection)) errors.collection = fieldError('validation_invalid_collection', 'Missing or invalid auth collection.');
+      if (Object.keys(errors).length) throw new ValidationError(VALIDATION_FAILED, errors);
+      const template = TEST_TEMPLATES[kind as keyof typeof TEST_TEMPLATES](collection as AuthCollection);
+      const { subject, html } = renderTemplate(template, {
+        APP_NAME: app.name, APP_URL: app.url, TOKEN: 'TEST_TOKEN', OTP: '12345678', OTP_ID: 'TEST_OTP_ID',
+        ALERT_INFO: 'Test device (127.0.0.1)', RECORD_ID: 'TEST_RECORD_ID',
+      });
+      await mailer.send({ to, subject, html });
     },
     async requestVerification(idOrName, rawBody) {
       const collection = authCollection(idOrName);

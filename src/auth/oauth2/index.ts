@@ -11,3 +11,5 @@ export { createExternalAuthStore, externalAuthsMigration, EXTERNAL_AUTHS, type E
 export { createOAuth2Service, type OAuth2Meta, type OAuth2Service } from './service.js';
 /** Provider families by name. */
 export { PROVIDERS } from './providers/registry.js';
+/** Apple's client secret, made from its private key. */
+export { appleClientSecret, MAX_APPLE_SECRET_SECONDS } from './apple-secret.js';
