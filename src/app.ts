@@ -42,7 +42,9 @@ import { migrateUp, openDatabase, systemTablesMigration, type Database, type Mig
 import { createHttpServer } from './http/index.js';
 import { batchRoutes, createRecordService, recordRoutes, type RecordService } from './records/index.js';
 import { createDevCatcher, mailRoutes } from './mail/index.js';
-import { createMemoryRealtimeBus, createRealtimeHub, realtimeRoutes, type RealtimeHub } from './realtime/index.js';
+import {
+  createIdentityResolver, createRealtimeHub, createRealtimeRelay, createSharedRealtimeBus, realtimeRoutes, type RealtimeHub,
+} from './realtime/index.js';
 import { createSettingsStore, settingsRoutes, type SettingsStore } from './settings/index.js';
 import { dashboardRoutes, healthRoutes } from './system-routes.js';
 
@@ -113,7 +115,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       registry, records, auth, authLog, resolver: providerResolver, http: outbound, idTokens: createIdTokenVerifier(outbound),
       externalAuths: createExternalAuthStore(database, records), log: log.child({ module: 'oauth2' }),
     });
-    const realtime = createRealtimeHub({ bus: createMemoryRealtimeBus(), log: log.child({ module: 'realtime' }) });
+    const realtime = createRealtimeHub({ bus: createSharedRealtimeBus(bus), log: log.child({ module: 'realtime' }) });
+    // Other nodes exist only with Redis: alone, an unknown client id is unknown at once.
+    const relay = redis ? createRealtimeRelay({ bus, hub: realtime, resolveIdentity: createIdentityResolver({ registry, records }), log: log.child({ module: 'realtime' }) }) : undefined;
     const migrations: Migration[] = [
       systemTablesMigration, defaultCollectionsMigration(collections, registry), authLogMigration, otpsMigration, mfasMigration, originsMigration, totpsMigration,
       externalAuthsMigration(collections, registry),
@@ -148,7 +152,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await server.register(authRoutes, { prefix: '/api', auth, oauth2, authLog, cookies });
     await server.register(mailRoutes, { prefix: '/api', catcher: mail });
     await server.register(settingsRoutes, { prefix: '/api', settings });
-    await server.register(realtimeRoutes, { prefix: '/api', hub: realtime });
+    await server.register(realtimeRoutes, { prefix: '/api', hub: realtime, relay });
     await server.register(dashboardRoutes);
 
     let closing: Promise<void> | null = null;

@@ -2,6 +2,13 @@
 export type { RealtimeBus, RealtimeMessage, SseSink } from './ports.js';
 /** The in-process bus: one node. */
 export { createMemoryRealtimeBus } from './adapters/memory.js';
+/** Over the deployment's shared Bus: every node's hub gets every message. */
+export { createSharedRealtimeBus, REALTIME_CHANNEL } from './adapters/shared-bus.js';
+/** Subscribe requests and OAuth2 redirects for a client held by another node. */
+export {
+  createRealtimeRelay, DEFAULT_RELAY_TIMEOUT_MS, type IdentityRef, type RealtimeRelay, type RealtimeRelayOptions, type ResolveIdentity,
+} from './relay.js';
+export { createIdentityResolver, type IdentityResolverDeps } from './identity.js';
 /** The connected clients of this node and the fan-out of messages to them. */
 export {
   createRealtimeHub, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_CONNECTION_MS, DEFAULT_PING_INTERVAL_MS,

@@ -1,5 +1,5 @@
 // The realtime ports: the bus that carries messages to every node's hub, and the stream a hub
-// writes one client's frames to. Only the in-process bus exists now; a Redis one fans out later.
+// writes one client's frames to.
 
 /**
  * A message for connected clients, wherever they are connected. `data` is JSON text, serialized

@@ -4,11 +4,14 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { toAppError } from '../http/index.js';
 import type { RealtimeHub } from './hub.js';
 import type { SseSink } from './ports.js';
+import type { RealtimeRelay } from './relay.js';
 import { forwardOAuth2Redirect, setSubscriptions } from './service.js';
 import { parseSubscribeBody } from './topics.js';
 
 export interface RealtimeRoutesOptions {
   readonly hub: RealtimeHub;
+  /** With several nodes: reaches a client held by another node. Without it, only this node's clients. */
+  readonly relay?: RealtimeRelay;
 }
 
 /** Where the popup lands; the dashboard's page tells the user to close it. */
@@ -45,7 +48,7 @@ function textValue(source: unknown, name: string): string {
   return typeof first === 'string' ? first : '';
 }
 
-export const realtimeRoutes: FastifyPluginAsync<RealtimeRoutesOptions> = async (app, { hub }) => {
+export const realtimeRoutes: FastifyPluginAsync<RealtimeRoutesOptions> = async (app, { hub, relay }) => {
   // Open streams would keep the server from closing: end them before it waits for requests.
   app.addHook('preClose', (done) => {
     hub.close();
@@ -73,14 +76,15 @@ export const realtimeRoutes: FastifyPluginAsync<RealtimeRoutesOptions> = async (
 
   app.post('/realtime', async (req, reply) => {
     const body = parseSubscribeBody(req.body);
-    setSubscriptions(hub, { ...body, auth: req.auth, ip: req.ip });
+    const request = { ...body, auth: req.auth, ip: req.ip };
+    if (relay) await relay.setSubscriptions(request);
+    else setSubscriptions(hub, request);
     return reply.code(204).send();
   });
 
   async function redirect(req: FastifyRequest, reply: FastifyReply, source: unknown, status: 303 | 307): Promise<FastifyReply> {
-    const outcome = await forwardOAuth2Redirect(hub, {
-      state: textValue(source, 'state'), code: textValue(source, 'code'), error: textValue(source, 'error'), ip: req.ip,
-    });
+    const input = { state: textValue(source, 'state'), code: textValue(source, 'code'), error: textValue(source, 'error'), ip: req.ip };
+    const outcome = relay ? await relay.forwardOAuth2Redirect(input) : await forwardOAuth2Redirect(hub, input);
     if (outcome !== 'success') req.log.debug({ outcome }, 'oauth2 redirect failed');
     return reply.redirect(outcome === 'success' ? OAUTH2_SUCCESS_PATH : OAUTH2_FAILURE_PATH, status);
   }
