@@ -31,7 +31,10 @@ const CLIENT_ID_LENGTH = 40;
 export interface RealtimeClient {
   readonly id: string;
   readonly ip: string;
-  /** Set by the subscribe request; null for a guest. */
+  /**
+   * Set by the subscribe request; null for a guest. When that request reached another node, the
+   * record was re-read here by id and `token` is empty (see relay.ts).
+   */
   readonly auth: AuthState | null;
   /** By subscription string. */
   readonly subscriptions: ReadonlyMap<string, Subscription>;
