@@ -37,7 +37,7 @@ import {
 import type { Config } from './config.js';
 import { connectRedis, createMemoryBus, createMemoryCounters, type RedisConnections } from './cache/index.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { createSecretBox } from './core/secret-box.js';
+import { createSecretBox, type SecretBox } from './core/secret-box.js';
 import { migrateUp, openDatabase, systemTablesMigration, type Database, type Migration } from './db/index.js';
 import { createHttpServer } from './http/index.js';
 import { batchRoutes, createRecordService, recordRoutes, type RecordService } from './records/index.js';
@@ -75,6 +75,21 @@ export interface CreateAppOptions {
   readonly passwordHashing?: Argon2Params;
   /** The password hasher itself, instead of one made from `passwordHashing` (an embedding app's own). */
   readonly passwords?: Argon2Hasher;
+}
+
+/**
+ * Stored secrets were sealed with the MS_SECRET of their time: with another one every sign-in would
+ * fail, so the server refuses to start and says why.
+ */
+function assertSecretOpens(registry: CollectionRegistry, secrets: SecretBox): void {
+  const sealed = registry.get(SUPERUSERS_ID)?.auth?.authToken.secret;
+  if (!sealed) return;
+  try {
+    secrets.open(sealed);
+  } catch {
+    throw new Error('MS_SECRET is not the secret this database was set up with, so its stored secrets cannot be opened. '
+      + 'Use the original (on SQLite without MS_SECRET it is in <dir>/.secret), or unset MS_SECRET.');
+  }
 }
 
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
@@ -129,6 +144,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     }
     if ((await database.dialect.listTables(database.db)).includes('_collections')) {
       await registry.reload();
+      assertSecretOpens(registry, secrets);
       await settings.reload();
     }
 

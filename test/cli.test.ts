@@ -73,6 +73,15 @@ describe('mainspring CLI', () => {
     expect(bad.stderr).toContain('--http must be HOST:PORT');
   });
 
+  it('refuses to serve with an MS_SECRET other than the one the database was set up with, saying why', async () => {
+    const dir = await tempDir();
+    // Set up without MS_SECRET: SQLite generates <dir>/.secret and seals the stored secrets with it.
+    expect((await runCli(['superuser', 'upsert', 'admin@example.com', 'first-password-1', '--dir', dir])).code).toBe(0);
+    const other = await runCli(['serve', '--http', '127.0.0.1:0', '--dir', dir], { MS_SECRET: 'a-completely-different-secret-of-40-bytes!' });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('MS_SECRET is not the secret this database was set up with');
+  });
+
   it('migrates, reports status and reverts', async () => {
     const dir = await tempDir();
     const before = await runCli(['migrate', 'status', '--dir', dir]);
