@@ -186,6 +186,12 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
     done();
   }
 
+  // Requests no route matched meet only the path-prefix rules (so `/api/` also limits scans of unknown paths).
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.is404) limitRequest(req, undefined, done);
+    else done();
+  });
+
   // Each route gets only the hooks its action needs, fixed when it is registered: the request path
   // of every other route pays one settings read.
   app.addHook('onRoute', (route) => {

@@ -116,6 +116,13 @@ for (const engine of availableEngines()) {
       expectLimited(await t.get(`/api/collections/users/records/${ivan.id}`, { token: ivan.token }));
     });
 
+    it('applies path-prefix rules to paths no route serves', async () => {
+      await setLimits({ rules: [{ label: '/api/nothing-here', duration: 10, maxRequests: 2 }] });
+      expectError(await t.get('/api/nothing-here/1'), 404);
+      expectError(await t.get('/api/nothing-here/2'), 404);
+      expectLimited(await t.get('/api/nothing-here/3'));
+    });
+
     it('locks an MFA id sent in the query as well as in the body', async () => {
       await setLimits({ rules: [], lockout: { maxFailures: 2 } });
       const mfaId = `q${run}bcdefghijklmn`.slice(0, 15);
