@@ -538,7 +538,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
       const to = typeof body.email === 'string' ? body.email.trim() : '';
       if (!EMAIL_SHAPE.test(to) || to.length > 255) errors.email = fieldError('validation_is_email', 'Must be a valid email address.');
       const kind = typeof body.template === 'string' ? body.template : '';
-      if (!(kind in TEST_TEMPLATES)) errors.template = fieldError('validation_in_invalid', `Must be one of ${Object.keys(TEST_TEMPLATES).join(', ')}.`);
+      if (!Object.hasOwn(TEST_TEMPLATES, kind)) errors.template = fieldError('validation_in_invalid', `Must be one of ${Object.keys(TEST_TEMPLATES).join(', ')}.`);
       const collection = registry.get(typeof body.collection === 'string' && body.collection !== '' ? body.collection : SUPERUSERS_ID);
       if (!collection || !isAuthCollection(collection)) errors.collection = fieldError('validation_invalid_collection', 'Missing or invalid auth collection.');
       if (Object.keys(errors).length) throw new ValidationError(VALIDATION_FAILED, errors);

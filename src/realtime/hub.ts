@@ -26,7 +26,7 @@ export const DEFAULT_MAX_CONNECTION_MS = 30 * 60_000;
 export const DEFAULT_PING_INTERVAL_MS = 30_000;
 export const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** PocketBase's client ids are 40 random characters. */
-const CLIENT_ID_LENGTH = 40;
+export const CLIENT_ID_LENGTH = 40;
 
 export interface RealtimeClient {
   readonly id: string;

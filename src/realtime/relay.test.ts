@@ -84,8 +84,26 @@ describe('realtime relay between nodes', () => {
       nodes.bus.publish('realtime', junk);
     }
     expect(client.subscriptions.size).toBe(0);
-    const error = await errorOf(nodes.relayB.setSubscriptions({ clientId: 'nosuchclient', subscriptions: ['x'], auth: null, ip: '203.0.113.7' }));
+    // A topic with a line break would forge SSE fields: refused on the holding node too, whatever the asker sent.
+    nodes.bus.publish(ASK_CHANNEL, JSON.stringify({ id: 'x', replyTo: 'y', ip: '203.0.113.7', op: 'subscribe', clientId: client.id, subscriptions: ['a\nevent: forged'], identity: null }));
+    expect(client.subscriptions.size).toBe(0);
+    const error = await errorOf(nodes.relayB.setSubscriptions({ clientId: 'a'.repeat(40), subscriptions: ['x'], auth: null, ip: '203.0.113.7' }));
     expect(error).toMatchObject({ code: 'not_found', message: 'Missing or invalid client id.' });
     nodes.close();
+  });
+
+  it('answers ids no hub could have issued at once, without asking the other nodes', async () => {
+    const bus = createMemoryBus();
+    const asked: string[] = [];
+    bus.subscribe(ASK_CHANNEL, (message) => asked.push(message));
+    const hub = createRealtimeHub({ bus: createSharedRealtimeBus(bus), pingIntervalMs: 0 });
+    // A minute's deadline: an answer that waited for it would time the test out.
+    const relay = createRealtimeRelay({ bus, hub, resolveIdentity: async () => null, timeoutMs: 60_000 });
+    for (const clientId of ['nosuchclient', 'A'.repeat(40), `${'a'.repeat(39)}-`]) {
+      expect(await errorOf(relay.setSubscriptions({ clientId, subscriptions: ['x'], auth: null, ip: '203.0.113.7' }))).toMatchObject({ code: 'not_found' });
+      expect(await relay.forwardOAuth2Redirect({ state: clientId, code: 'c', error: '', ip: '203.0.113.7' })).toBe('no_client');
+    }
+    expect(asked).toEqual([]);
+    hub.close();
   });
 });

@@ -7,9 +7,9 @@ import type { AuthState } from '../core/auth-state.js';
 import { AppError, DEFAULT_MESSAGES, HTTP_STATUS, type ErrorCode } from '../core/errors.js';
 import { randomString } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { RealtimeHub } from './hub.js';
+import { CLIENT_ID_LENGTH, type RealtimeClient, type RealtimeHub } from './hub.js';
 import { forwardOAuth2Redirect, setSubscriptions, type OAuth2RedirectInput, type OAuth2RedirectOutcome } from './service.js';
-import type { SubscribeBody } from './topics.js';
+import { parseSubscribeBody, type SubscribeBody } from './topics.js';
 
 /**
  * Who made a subscribe request, as it travels between nodes: ids only, never the token. The node
@@ -53,6 +53,11 @@ type Envelope = { readonly id: string; readonly replyTo: string };
 /** `error` for a refused subscribe request, `outcome` for a redirect. */
 type Reply = { readonly id: string; readonly error?: { readonly code: ErrorCode; readonly message: string }; readonly outcome?: OAuth2RedirectOutcome };
 
+/** Only ids a hub could have issued are worth asking the other nodes about. */
+const CLIENT_ID_SHAPE = new RegExp(`^[a-z0-9]{${CLIENT_ID_LENGTH}}$`);
+/** Questions waiting for an answer at once, at most: beyond, the asker answers 503 rather than queue. */
+const MAX_PENDING = 1000;
+
 const OUTCOMES: ReadonlySet<string> = new Set<OAuth2RedirectOutcome>(['success', 'no_client', 'provider_error', 'missing_code']);
 const NO_CLIENT = 'Missing or invalid client id.';
 
@@ -80,8 +85,15 @@ function parseAsk(m: Record<string, unknown>): (Ask & Envelope) | null {
   const envelope = { id: m.id, replyTo: m.replyTo, ip: m.ip };
   if (m.op === 'subscribe') {
     const identity = parseIdentity(m.identity);
-    if (!isText(m.clientId) || !Array.isArray(m.subscriptions) || !m.subscriptions.every(isText) || identity === undefined) return null;
-    return { ...envelope, op: 'subscribe', clientId: m.clientId, subscriptions: m.subscriptions, identity };
+    if (!isText(m.clientId) || !Array.isArray(m.subscriptions) || identity === undefined) return null;
+    // Checked again here as a local POST is: the bus is no reason to trust a topic's shape.
+    let body: SubscribeBody;
+    try {
+      body = parseSubscribeBody({ clientId: m.clientId, subscriptions: m.subscriptions });
+    } catch {
+      return null;
+    }
+    return { ...envelope, op: 'subscribe', clientId: body.clientId, subscriptions: body.subscriptions, identity };
   }
   if (m.op === 'oauth2' && isText(m.state) && isText(m.code) && isText(m.error)) {
     return { ...envelope, op: 'oauth2', state: m.state, code: m.code, error: m.error };
@@ -93,7 +105,7 @@ function parseReply(m: Record<string, unknown>): Reply | null {
   if (!isText(m.id)) return null;
   if (isRecord(m.error)) {
     const { code, message } = m.error;
-    return isText(code) && code in HTTP_STATUS && isText(message) ? { id: m.id, error: { code: code as ErrorCode, message } } : null;
+    return isText(code) && Object.hasOwn(HTTP_STATUS, code) && isText(message) ? { id: m.id, error: { code: code as ErrorCode, message } } : null;
   }
   if (m.outcome !== undefined) return isText(m.outcome) && OUTCOMES.has(m.outcome) ? { id: m.id, outcome: m.outcome as OAuth2RedirectOutcome } : null;
   return { id: m.id };
@@ -108,11 +120,14 @@ export function createRealtimeRelay(options: RealtimeRelayOptions): RealtimeRela
   /** The holding node's reply, or null when none came in time. */
   function ask(question: Ask): Promise<Reply | null> {
     const id = randomString(20);
+    if (pending.size >= MAX_PENDING) return Promise.reject(new AppError('unavailable', 'Too many realtime requests in flight; try again.'));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         pending.delete(id);
         resolve(null);
       }, timeoutMs);
+      // A question still waiting must not hold the process open at shutdown.
+      timer.unref();
       pending.set(id, (reply) => {
         clearTimeout(timer);
         pending.delete(id);
@@ -124,13 +139,26 @@ export function createRealtimeRelay(options: RealtimeRelayOptions): RealtimeRela
 
   const answer = (to: string, reply: Reply): void => bus.publish(replyChannel(to), JSON.stringify(reply));
 
-  async function applySubscribe(request: Extract<Ask, { op: 'subscribe' }> & Envelope): Promise<void> {
+  /**
+   * Subscription changes per client seen by this node, in arrival order: a relayed change waiting on
+   * the database must not land over one that arrived after it.
+   */
+  const versions = new WeakMap<RealtimeClient, number>();
+  const bump = (client: RealtimeClient): number => {
+    const version = (versions.get(client) ?? 0) + 1;
+    versions.set(client, version);
+    return version;
+  };
+
+  async function applySubscribe(request: Extract<Ask, { op: 'subscribe' }> & Envelope, client: RealtimeClient): Promise<void> {
     let error: Reply['error'];
+    const version = bump(client);
     try {
       const auth = request.identity ? await resolveIdentity(request.identity) : null;
       // The asker authenticated this record a moment ago: only a deletion since can get here.
       if (request.identity && !auth) throw new AppError('unauthorized');
-      setSubscriptions(hub, { clientId: request.clientId, subscriptions: request.subscriptions, auth, ip: request.ip });
+      // A newer change arrived meanwhile: this one is already superseded, as if applied and replaced.
+      if (versions.get(client) === version) setSubscriptions(hub, { clientId: request.clientId, subscriptions: request.subscriptions, auth, ip: request.ip });
     } catch (err) {
       if (err instanceof AppError) {
         error = { code: err.code, message: err.message };
@@ -158,8 +186,9 @@ export function createRealtimeRelay(options: RealtimeRelayOptions): RealtimeRela
     // Its own questions come back too: this node already knew it does not hold the client.
     if (!request || request.replyTo === nodeId) return;
     // Only the node holding the client answers; client ids are unique, so at most one does.
-    if (!hub.get(request.op === 'subscribe' ? request.clientId : request.state)) return;
-    void (request.op === 'subscribe' ? applySubscribe(request) : applyRedirect(request));
+    const client = hub.get(request.op === 'subscribe' ? request.clientId : request.state);
+    if (!client) return;
+    void (request.op === 'subscribe' ? applySubscribe(request, client) : applyRedirect(request));
   });
 
   bus.subscribe(replyChannel(nodeId), (text) => {
@@ -170,7 +199,12 @@ export function createRealtimeRelay(options: RealtimeRelayOptions): RealtimeRela
 
   return {
     async setSubscriptions(request) {
-      if (hub.get(request.clientId)) return setSubscriptions(hub, request);
+      const local = hub.get(request.clientId);
+      if (local) {
+        bump(local);
+        return setSubscriptions(hub, request);
+      }
+      if (!CLIENT_ID_SHAPE.test(request.clientId)) throw new AppError('not_found', NO_CLIENT);
       const identity = request.auth
         ? { collectionId: request.auth.collectionId, recordId: request.auth.record.id, sessionId: request.auth.sessionId }
         : null;
@@ -180,7 +214,7 @@ export function createRealtimeRelay(options: RealtimeRelayOptions): RealtimeRela
     },
 
     async forwardOAuth2Redirect(input) {
-      if (input.state === '' || hub.get(input.state)) return forwardOAuth2Redirect(hub, input);
+      if (!CLIENT_ID_SHAPE.test(input.state) || hub.get(input.state)) return forwardOAuth2Redirect(hub, input);
       const reply = await ask({ op: 'oauth2', state: input.state, code: input.code, error: input.error, ip: input.ip });
       return reply?.outcome ?? 'no_client';
     },

@@ -190,6 +190,25 @@ for (const engine of availableEngines()) {
       expect((await t.post('/api/collections/users/auth-with-password', { identity: vera.email, password: vera.password })).status).toBe(200);
     });
 
+    it('drops the links of whoever registered an address when its owner proves it through a provider', async () => {
+      // Mallory uses the second provider, so Wendy's link does not simply replace hers (one link per provider and record).
+      // Mallory signs up through an identity with no email, naming the victim's address herself.
+      const { provider, code } = await begin(account('mallory-noemail', ''), 'oidc2');
+      const squat = await withCode({ provider: 'oidc2', code, codeVerifier: provider.codeVerifier, createData: { email: 'wendy@example.com' } });
+      expect(squat.status, squat.text).toBe(200);
+      expect(squat.body.record).toMatchObject({ email: 'wendy@example.com', verified: false });
+      // Wendy signs in with a provider that has verified the address: the record is hers now, Mallory's link is gone.
+      const wendy = await begin(account('wendy', 'wendy@example.com'));
+      const claimed = await withCode({ provider: 'oidc', code: wendy.code, codeVerifier: wendy.provider.codeVerifier });
+      expect(claimed.status, claimed.text).toBe(200);
+      expect(claimed.body.record).toMatchObject({ id: squat.body.record.id, verified: true });
+      expectError(await t.get('/api/collections/users/sessions', { token: squat.body.token }), 401);
+      const again = await begin(sub('mallory-noemail'), 'oidc2');
+      const back = await withCode({ provider: 'oidc2', code: again.code, codeVerifier: again.provider.codeVerifier, createData: { email: 'mallory2@example.com' } });
+      expect(back.status, back.text).toBe(200);
+      expect(back.body.record.id).not.toBe(squat.body.record.id);
+    });
+
     it('signs up with the provider\'s email, never one from createData', async () => {
       const { provider, code } = await begin(account('eve', 'eve@example.com'));
       const res = await withCode({ provider: 'oidc', code, codeVerifier: provider.codeVerifier, createData: { email: 'victim@example.com', name: 'Eve' } });

@@ -21,6 +21,8 @@ export interface ExternalAuthStore {
   /** Links `providerId` to the record (written through the records service, so its events fire). */
   link(collectionId: string, recordId: string, provider: string, providerId: string): Promise<void>;
   remove(id: string): Promise<void>;
+  /** Removes every link of a record (its owner has just been proven to be someone else). */
+  removeAllOf(collectionId: string, recordId: string): Promise<void>;
 }
 
 const OWN_LINKS = "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId";
@@ -74,6 +76,10 @@ export function createExternalAuthStore(database: Database, records: RecordServi
     },
     async remove(id) {
       await records.remove(EXTERNAL_AUTHS, id, systemContext());
+    },
+    async removeAllOf(collectionId, recordId) {
+      const rows = await db.selectFrom(EXTERNAL_AUTHS).select('id').where('collectionRef', '=', collectionId).where('recordRef', '=', recordId).execute();
+      for (const row of rows) await records.remove(EXTERNAL_AUTHS, String(row.id), systemContext());
     },
   };
 }

@@ -150,11 +150,14 @@ export function createOAuth2Service({ registry, records, auth, authLog, resolver
 
   /**
    * An unverified record whose address the provider has just proven belongs to this user: whoever
-   * created it may not be them, so its password is replaced and its sessions end (as PocketBase does).
+   * created it may not be them, so its password is replaced, its sessions end (as PocketBase does) and
+   * the provider identities linked to it so far are dropped.
    */
   async function resetPassword(collection: AuthCollection, record: StoredRecord): Promise<StoredRecord> {
     const password = randomToken(30);
     await records.update(collection.id, record.id, { password, passwordConfirm: password }, systemContext());
+    // Identities linked by whoever registered the address go with their password.
+    await externalAuths.removeAllOf(collection.id, record.id);
     return (await records.findStored(collection, record.id)) ?? record;
   }
 
@@ -211,8 +214,9 @@ export function createOAuth2Service({ registry, records, auth, authLog, resolver
       }
 
       await auth.checkSignIn(collection.id, record, { method: 'oauth2', event: 'oauth2', identity, mfaId: input.mfaId }, client);
-      if (needsLink) await externalAuths.link(collection.id, record.id, input.provider, user.id);
+      // The reset comes first: a link saved before a failed reset would skip the reset on every later sign-in.
       if (claimedByEmail) record = await resetPassword(collection, record);
+      if (needsLink) await externalAuths.link(collection.id, record.id, input.provider, user.id);
       record = await verifyEmail(collection, record, user);
       const reply = await auth.finishSignIn(collection.id, record, { method: 'oauth2', event: 'oauth2', identity }, client);
       return {
