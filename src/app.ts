@@ -160,6 +160,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       counters,
       authLog,
       collection: (idOrName) => registry.get(idOrName),
+      recordOfIdentity: (collectionId, identity) => auth.recordIdOfIdentity(collectionId, identity),
     });
     await server.register(healthRoutes, { prefix: '/api', database, redis });
     await server.register(collectionRoutes, { prefix: '/api', collections });

@@ -107,9 +107,14 @@ export interface LimitsOptions {
   readonly authLog: AuthLog;
   /** The collection a route parameter names (by id or name), or undefined. */
   readonly collection: (idOrName: string) => { readonly id: string; readonly name: string } | undefined;
+  /**
+   * The record a sign-in identity names, so that its email and its username share one count; an
+   * identity that names none is counted as typed.
+   */
+  readonly recordOfIdentity?: (collectionId: string, identity: string) => Promise<string | null>;
 }
 
-const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counters, authLog, collection }) => {
+const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counters, authLog, collection, recordOfIdentity }) => {
   let compiled = compile(settings());
   const current = (): CompiledLimits => {
     const limits = settings();
@@ -159,9 +164,11 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
     const target = collectionOf(req);
     if (typeof given !== 'string' || given === '' || !target) return done();
     const normalized = given.normalize('NFKC').trim().toLowerCase();
-    const digest = createHash('sha256').update(normalized).digest('base64url');
-    const key = `${target.id}:${identity.field}:${digest}`;
-    attempt(key, limits.lockout).then((retryAfter) => {
+    const byText = `${target.id}:${identity.field}:${createHash('sha256').update(normalized).digest('base64url')}`;
+    const keyed = identity.field === 'identity' && recordOfIdentity
+      ? recordOfIdentity(target.id, given.trim()).then((recordId) => (recordId ? `${target.id}:record:${recordId}` : byText))
+      : Promise.resolve(byText);
+    keyed.then((key) => attempt(key, limits.lockout).then((retryAfter) => ({ key, retryAfter }))).then(({ key, retryAfter }) => {
       if (retryAfter === null) {
         req[GUESS] = { key };
         done();
@@ -169,7 +176,7 @@ const plugin: FastifyPluginAsync<LimitsOptions> = async (app, { settings, counte
       }
       if (retryAfter < 0) {
         authLog.record({
-          collectionId: target.id, recordId: '', identity: identity.loggable ? normalized : '', event: 'lockout', outcome: 'failure',
+          collectionId: target.id, recordId: key.split(':record:')[1] ?? '', identity: identity.loggable ? normalized : '', event: 'lockout', outcome: 'failure',
           ip: req.ip, userAgent: String(req.headers['user-agent'] ?? ''),
         }).catch((err: unknown) => req.log.warn({ err }, 'auth log write failed'));
       }

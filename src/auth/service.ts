@@ -61,6 +61,8 @@ export interface AuthService {
   revokeOtherSessions(collection: string, caller: AuthState | null, recordId: string | undefined, client: Peer): Promise<void>;
   /** Mails a verification link to an unverified record with this email; answers alike whether or not one exists. */
   requestVerification(collection: string, body: unknown): Promise<void>;
+  /** The id of the record a password sign-in `identity` names (email or username), or null. */
+  recordIdOfIdentity(collection: string, identity: string): Promise<string | null>;
   /** `POST /api/settings/test/email`: one of the collection's templates, with sample values, to any address. */
   sendTestEmail(body: unknown): Promise<void>;
   /** Marks the record a verification token names as verified; 400 for a bad, expired or stale token. */
@@ -531,6 +533,11 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     async revokeSession(sessionId) {
       await sessions.revoke(sessionId);
       forgetSessions([sessionId]);
+    },
+    async recordIdOfIdentity(idOrName, identity) {
+      const collection = registry.get(idOrName);
+      if (!collection || !isAuthCollection(collection)) return null;
+      return (await findByIdentity(collection, identity, undefined))?.id ?? null;
     },
     async sendTestEmail(rawBody) {
       const body = bodyOf(rawBody);

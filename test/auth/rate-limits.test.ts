@@ -58,6 +58,27 @@ for (const engine of availableEngines()) {
       expect(log.body.items).toEqual([expect.objectContaining({ event: 'lockout', outcome: 'failure', identity: alice.email, ip: '127.0.0.1' })]);
     });
 
+    it('counts an account once, whether its email or its username is typed', async () => {
+      await setLimits({ rules: [], lockout: { maxFailures: 4 } });
+      if (!t.app.registry.get('members')) {
+        const created = await t.post('/api/collections', {
+          name: 'members', type: 'auth', passwordAuth: { enabled: true, identityFields: ['email', 'username'] },
+          fields: [{ name: 'username', type: 'text', max: 50 }],
+          indexes: ['CREATE UNIQUE INDEX `idx_members_username` ON `members` (`username`)'],
+        }, { token: su });
+        expect(created.status, created.text).toBe(200);
+      }
+      const password = 'member-pass-123';
+      const member = await t.post('/api/collections/members/records', { email: `m${run}@example.com`, username: `m${run}`, password, passwordConfirm: password }, { token: su });
+      expect(member.status, member.text).toBe(200);
+      const signIn = (identity: string, pass: string) => t.post('/api/collections/members/auth-with-password', { identity, password: pass });
+      for (const identity of [`m${run}@example.com`, `m${run}`, `M${run}@EXAMPLE.com`, `m${run}`]) expectError(await signIn(identity, 'wrong-password'), 400);
+      expectLimited(await signIn(`m${run}`, password));
+      expectLimited(await signIn(`m${run}@example.com`, password));
+      const log = await t.get(`/api/auth-log?filter=${encodeURIComponent(`event = 'lockout' && recordId = '${member.body.id}'`)}`, { token: su });
+      expect(log.body.items).toHaveLength(1);
+    });
+
     it('answers the same for identities that do not exist', async () => {
       await setLimits({ rules: [] });
       const known = await signUp(t, `known${run}@example.com`);
