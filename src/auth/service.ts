@@ -265,7 +265,7 @@ export function createAuthService({ registry, records, sessions, secrets, passwo
     } catch {
       // Not ours to read: nothing to forget.
     }
-  });
+  }, { othersOnly: true });
 
   const forgetRecord = (collectionId: string, recordId: string): void => forget({ collectionId, recordId });
   const forgetSessions = (ids: Iterable<string>): void => forget({ sessions: [...ids] });

@@ -7,7 +7,9 @@ export function createMemoryBus(): Bus {
     publish(channel, message) {
       for (const handler of handlers.get(channel) ?? []) handler(message);
     },
-    subscribe(channel, handler) {
+    subscribe(channel, handler, options) {
+      // One node: there are no others to hear from.
+      if (options?.othersOnly) return;
       handlers.set(channel, [...(handlers.get(channel) ?? []), handler]);
     },
   };

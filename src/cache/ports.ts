@@ -19,9 +19,14 @@ export interface CounterStore {
 
 /**
  * Messages between the nodes of one deployment (cache invalidation, revocations, realtime fan-out).
- * Delivery is at most once and every node gets its own messages back, so handlers must be idempotent.
+ * Delivery is at most once and every node gets its own messages back (unless it asks not to), so
+ * handlers must be idempotent.
  */
 export interface Bus {
   publish(channel: string, message: string): void;
-  subscribe(channel: string, handler: (message: string) => void): void;
+  /**
+   * `othersOnly`: only other nodes' messages, for a publisher that has already done locally what
+   * the message asks (a single node then never calls the handler).
+   */
+  subscribe(channel: string, handler: (message: string) => void, options?: { readonly othersOnly?: boolean }): void;
 }

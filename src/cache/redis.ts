@@ -1,10 +1,12 @@
 // Redis adapters (MS_REDIS_URL): counters shared by every node and a pub/sub Bus. One connection for
 // commands and one for subscriptions (a subscribed Redis connection takes no other commands).
 import { Redis } from 'ioredis';
+import { randomString } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Bus, CounterStore } from './ports.js';
 
 const KEY_PREFIX = 'ms:';
+const NODE_ID_LENGTH = 16;
 
 // INCR, and start the window on the first hit only: one round trip, and atomic across nodes.
 const HIT_SCRIPT = `
@@ -37,9 +39,16 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
     throw new Error(`cannot reach Redis at MS_REDIS_URL: ${(err as Error).message}`, { cause: err });
   }
 
-  const handlers = new Map<string, ((message: string) => void)[]>();
-  subscriber.on('message', (channel: string, message: string) => {
-    for (const handler of handlers.get(channel.slice(KEY_PREFIX.length)) ?? []) handler(message);
+  // Every message travels as `<sending node>:<message>`, so a handler may skip this node's own.
+  const nodeId = randomString(NODE_ID_LENGTH);
+  type Handler = { readonly handle: (message: string) => void; readonly othersOnly: boolean };
+  const handlers = new Map<string, Handler[]>();
+  subscriber.on('message', (channel: string, raw: string) => {
+    const fromSelf = raw.startsWith(`${nodeId}:`);
+    const message = raw.slice(NODE_ID_LENGTH + 1);
+    for (const { handle, othersOnly } of handlers.get(channel.slice(KEY_PREFIX.length)) ?? []) {
+      if (!(othersOnly && fromSelf)) handle(message);
+    }
   });
 
   return {
@@ -58,9 +67,10 @@ export async function connectRedis(url: string, log: Logger): Promise<RedisConne
     },
     bus: {
       publish(channel, message) {
-        commands.publish(KEY_PREFIX + channel, message).catch((err: Error) => log.warn({ err: { message: err.message }, channel }, 'redis publish failed'));
+        commands.publish(KEY_PREFIX + channel, `${nodeId}:${message}`).catch((err: Error) => log.warn({ err: { message: err.message }, channel }, 'redis publish failed'));
       },
-      subscribe(channel, handler) {
+      subscribe(channel, handle, options) {
+        const handler = { handle, othersOnly: options?.othersOnly === true };
         const known = handlers.get(channel);
         if (known) {
           known.push(handler);

@@ -50,10 +50,10 @@ export function createSettingsStore(database: Database, secrets: SecretBox, bus:
     return transformSecrets(mergeSettings(defaults, raw), (v) => secrets.open(v));
   }
 
-  // Every node gets its own message back too: re-reading then is harmless.
+  // Another node changed them: this node's copy is stale (its own changes are in place already).
   bus.subscribe(CHANGED_CHANNEL, () => {
     readStored().then(publish, () => undefined);
-  });
+  }, { othersOnly: true });
 
   return {
     current: () => settings,
