@@ -1,8 +1,6 @@
 // Realtime: the SSE hub of connected clients, its bus port, and the realtime and OAuth2 redirect routes.
 export type { RealtimeBus, RealtimeMessage, SseSink } from './ports.js';
-/** The in-process bus: one node. */
-export { createMemoryRealtimeBus } from './adapters/memory.js';
-/** Over the deployment's shared Bus: every node's hub gets every message. */
+/** Over the deployment's shared Bus (in-process on one node): every node's hub gets every message. */
 export { createSharedRealtimeBus, REALTIME_CHANNEL } from './adapters/shared-bus.js';
 /** Subscribe requests and OAuth2 redirects for a client held by another node. */
 export {

@@ -2,7 +2,8 @@
 // subscribe request and for the OAuth2 redirect.
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../core/errors.js';
-import { createMemoryRealtimeBus } from './adapters/memory.js';
+import { createMemoryBus } from '../cache/index.js';
+import { createSharedRealtimeBus } from './adapters/shared-bus.js';
 import { createRealtimeHub } from './hub.js';
 import type { SseSink } from './ports.js';
 import { forwardOAuth2Redirect, setSubscriptions } from './service.js';
@@ -14,7 +15,7 @@ function recordingSink(): SseSink & { readonly frames: string[] } {
 
 describe('realtime rules by IP', () => {
   it('refuses subscriptions sent from another IP than the stream\'s (400), changing nothing', () => {
-    const hub = createRealtimeHub({ bus: createMemoryRealtimeBus(), pingIntervalMs: 0 });
+    const hub = createRealtimeHub({ bus: createSharedRealtimeBus(createMemoryBus()), pingIntervalMs: 0 });
     const client = hub.connect({ ip: '203.0.113.7', sink: recordingSink() });
     let error: unknown;
     try {
@@ -31,7 +32,7 @@ describe('realtime rules by IP', () => {
   });
 
   it('does not hand an OAuth2 code to a client connected from another IP', async () => {
-    const hub = createRealtimeHub({ bus: createMemoryRealtimeBus(), pingIntervalMs: 0 });
+    const hub = createRealtimeHub({ bus: createSharedRealtimeBus(createMemoryBus()), pingIntervalMs: 0 });
     const sink = recordingSink();
     const client = hub.connect({ ip: '203.0.113.7', sink });
     hub.update(client.id, { auth: null, subscriptions: ['@oauth2'] });

@@ -4,14 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/core/logger.js';
 import { createHttpServer } from '../../src/http/index.js';
-import { createMemoryRealtimeBus, createRealtimeHub, realtimeRoutes, type RealtimeHub, type RealtimeHubOptions } from '../../src/realtime/index.js';
+import { createMemoryBus } from '../../src/cache/index.js';
+import { createRealtimeHub, createSharedRealtimeBus, realtimeRoutes, type RealtimeHub, type RealtimeHubOptions } from '../../src/realtime/index.js';
 import { connect } from './sse.js';
 
 describe('realtime stream limits', () => {
   let server: FastifyInstance | null = null;
 
   async function start(options: Omit<RealtimeHubOptions, 'bus'>): Promise<{ url: string; hub: RealtimeHub }> {
-    const hub = createRealtimeHub({ bus: createMemoryRealtimeBus(), ...options });
+    const hub = createRealtimeHub({ bus: createSharedRealtimeBus(createMemoryBus()), ...options });
     server = await createHttpServer({ log: createLogger('silent') });
     await server.register(realtimeRoutes, { prefix: '/api', hub });
     return { url: await server.listen({ host: '127.0.0.1', port: 0 }), hub };
