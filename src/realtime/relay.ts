@@ -10,6 +10,7 @@ import type { Logger } from '../core/logger.js';
 import { CLIENT_ID_LENGTH, type RealtimeClient, type RealtimeHub } from './hub.js';
 import { forwardOAuth2Redirect, setSubscriptions, type OAuth2RedirectInput, type OAuth2RedirectOutcome } from './service.js';
 import { parseSubscribeBody, type SubscribeBody } from './topics.js';
+import { isRecord, isText, parseObject } from './wire.js';
 
 /**
  * Who made a subscribe request, as it travels between nodes: ids only, never the token. The node
@@ -60,18 +61,6 @@ const MAX_PENDING = 1000;
 
 const OUTCOMES: ReadonlySet<string> = new Set<OAuth2RedirectOutcome>(['success', 'no_client', 'provider_error', 'missing_code']);
 const NO_CLIENT = 'Missing or invalid client id.';
-
-const isText = (value: unknown): value is string => typeof value === 'string';
-const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isRecord(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
 
 function parseIdentity(value: unknown): IdentityRef | null | undefined {
   if (value === null) return null;
@@ -181,7 +170,7 @@ export function createRealtimeRelay(options: RealtimeRelayOptions): RealtimeRela
   }
 
   bus.subscribe(ASK_CHANNEL, (text) => {
-    const m = parseJson(text);
+    const m = parseObject(text);
     const request = m && parseAsk(m);
     // Its own questions come back too: this node already knew it does not hold the client.
     if (!request || request.replyTo === nodeId) return;
@@ -192,7 +181,7 @@ export function createRealtimeRelay(options: RealtimeRelayOptions): RealtimeRela
   });
 
   bus.subscribe(replyChannel(nodeId), (text) => {
-    const m = parseJson(text);
+    const m = parseObject(text);
     const reply = m && parseReply(m);
     if (reply) pending.get(reply.id)?.(reply);
   });

@@ -2,23 +2,15 @@
 // with one): every message goes to every node's hub, each delivering to the clients it holds.
 import type { Bus } from '../../cache/index.js';
 import type { RealtimeBus, RealtimeMessage } from '../ports.js';
+import { isText, parseObject } from '../wire.js';
 
 export const REALTIME_CHANNEL = 'realtime';
 
-const isText = (value: unknown): value is string => typeof value === 'string';
-
 /** The message, or null when another node (or anything else on the channel) sent something malformed. */
 function parseMessage(text: string): RealtimeMessage | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (value === null || typeof value !== 'object') return null;
-  const m = value as Record<string, unknown>;
-  if (m.kind === 'topic' && isText(m.topic) && isText(m.data)) return { kind: 'topic', topic: m.topic, data: m.data };
-  if (m.kind === 'client' && isText(m.clientId) && isText(m.event) && isText(m.data)) {
+  const m = parseObject(text);
+  if (m?.kind === 'topic' && isText(m.topic) && isText(m.data)) return { kind: 'topic', topic: m.topic, data: m.data };
+  if (m?.kind === 'client' && isText(m.clientId) && isText(m.event) && isText(m.data)) {
     return { kind: 'client', clientId: m.clientId, event: m.event, data: m.data };
   }
   return null;
