@@ -6,7 +6,7 @@ import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { availableEngines } from '../helpers/engines.js';
-import { startOidcProvider, type OidcPeer } from '../helpers/oidc.js';
+import { startOidcForPopups, type OidcPeer } from '../helpers/oidc.js';
 import { sdkClient, sdkFailure } from '../helpers/sdk.js';
 import { countOf } from '../records/fixtures.js';
 
@@ -19,16 +19,7 @@ for (const engine of availableEngines()) {
 
     beforeAll(async () => {
       t = await startTestApp({ engine, env: { MS_OUTBOUND_ALLOW_PRIVATE: '1' } });
-      // The provider must know the server's redirect endpoint, so it starts once the server's port is known.
-      oidc = await startOidcProvider({ redirectUris: [`${t.url}/api/oauth2-redirect`] });
-      const res = await t.patch('/api/collections/users', {
-        oauth2: {
-          enabled: true,
-          mappedFields: { name: 'name' },
-          providers: [{ name: 'oidc', clientId: oidc.clientId, clientSecret: oidc.clientSecret, displayName: 'Test SSO', pkce: true, extra: { issuer: oidc.issuer } }],
-        },
-      }, { token: await t.superuserToken() });
-      expect(res.status, res.text).toBe(200);
+      oidc = await startOidcForPopups(t);
     });
     afterAll(async () => {
       await t?.close();

@@ -6,6 +6,7 @@ import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:c
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
+import type { TestApp } from './app.js';
 
 export interface OidcAccount {
   readonly sub: string;
@@ -172,4 +173,25 @@ export async function startOidcProvider(options: OidcOptions = {}): Promise<Oidc
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A provider for the SDK's popup flow against `t`: it knows the server's `/api/oauth2-redirect`
+ * (so it starts once the server's port is known) and is the `oidc` provider of `users`, found by
+ * discovery from its issuer.
+ */
+export async function startOidcForPopups(t: TestApp): Promise<OidcPeer> {
+  const oidc = await startOidcProvider({ redirectUris: [`${t.url}/api/oauth2-redirect`] });
+  const res = await t.patch('/api/collections/users', {
+    oauth2: {
+      enabled: true,
+      mappedFields: { name: 'name' },
+      providers: [{ name: 'oidc', clientId: oidc.clientId, clientSecret: oidc.clientSecret, displayName: 'Test SSO', pkce: true, extra: { issuer: oidc.issuer } }],
+    },
+  }, { token: await t.superuserToken() });
+  if (res.status !== 200) {
+    await oidc.close();
+    throw new Error(`configuring the oidc provider: ${res.status} ${res.text}`);
+  }
+  return oidc;
 }
